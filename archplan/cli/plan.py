@@ -1,0 +1,81 @@
+"""``trace``, ``params`` and ``schema``: the light commands, which never import a framework."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from archplan.cli.boundary import reports_errors
+from archplan.engine.trace import Trace, trace_network
+from archplan.errors import SpecError
+from archplan.report.data import trace_record
+from archplan.report.sizes import DTYPE_BYTES
+from archplan.report.tables import params_table, trace_table
+from archplan.spec import Network, load_spec
+
+SpecArg = Annotated[
+    Path, typer.Argument(help="A network spec (JSON), e.g. specs/tutorial-convnet.json.", show_default=False)
+]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print one JSON object on stdout instead of a table.")
+]
+DtypeOpt = Annotated[
+    str, typer.Option(help=f"Dtype of the weights, for sizes in bytes: {', '.join(DTYPE_BYTES)}.")
+]
+
+
+def traced(path: Path) -> Trace:
+    """Load and trace a spec file; shape problems are reported with the file's path."""
+    network = load_spec(path)
+    try:
+        return trace_network(network)
+    except SpecError as error:
+        raise SpecError(f"{path}: {error}") from None
+
+
+def bytes_per_value(dtype: str) -> int:
+    if dtype not in DTYPE_BYTES:
+        raise SpecError(f"--dtype {dtype!r} is not one of {', '.join(DTYPE_BYTES)}")
+    return DTYPE_BYTES[dtype]
+
+
+def print_json(data: object) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@reports_errors
+def trace(spec: SpecArg, as_json: JsonOpt = False, dtype: DtypeOpt = "float32") -> None:
+    """Show every layer's output shape, the arithmetic behind it, and its parameters."""
+    result = traced(spec)
+    size = bytes_per_value(dtype)
+    if as_json:
+        print_json(trace_record(result, bytes_per_param=size))
+    else:
+        Console().print(trace_table(result, bytes_per_param=size))
+
+
+@reports_errors
+def params(spec: SpecArg, as_json: JsonOpt = False, dtype: DtypeOpt = "float32") -> None:
+    """Show each layer's parameter formula, trainable and non-trainable totals, and their bytes."""
+    result = traced(spec)
+    size = bytes_per_value(dtype)
+    if as_json:
+        print_json(trace_record(result, bytes_per_param=size))
+    else:
+        Console().print(params_table(result, bytes_per_param=size))
+
+
+@reports_errors
+def schema() -> None:
+    """Print the spec format's JSON Schema, for editors to validate and complete spec files."""
+    print_json(Network.model_json_schema(by_alias=True))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(trace)
+    app.command()(params)
+    app.command()(schema)

@@ -1,0 +1,29 @@
+"""Layer specs: one class per Keras layer type, gathered into one discriminated union.
+
+Adding a layer type: write its class in the module of its family (decorated with ``@register``)
+and give it a row in the tests. The union, the JSON Schema and the engine pick it up from there.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Union
+
+from pydantic import Field
+
+from archplan.layers import conv, core, normalization, pooling, reshaping  # noqa: F401 (registers)
+from archplan.layers.base import LAYER_CLASSES, Inference, Layer, LayerShapeError
+
+AnyLayer = Annotated[Union[tuple(LAYER_CLASSES)], Field(discriminator="type")]  # type: ignore[valid-type]
+"""Any registered layer spec, told apart by its ``type``."""
+
+
+def layer_types() -> dict[str, type[Layer]]:
+    """Every accepted ``type`` value (aliases included) and the class it selects."""
+    return {
+        alias: cls
+        for cls in LAYER_CLASSES
+        for alias in cls.model_fields["type"].annotation.__args__  # type: ignore[union-attr]
+    }
+
+
+__all__ = ["AnyLayer", "Inference", "Layer", "LayerShapeError", "LAYER_CLASSES", "layer_types"]

@@ -1,0 +1,90 @@
+"""Core layer specs: Dense, Flatten, Dropout, Activation."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from archplan.engine.arith import dotted, group, product
+from archplan.layers.args import Activation, PositiveInt, Shape
+from archplan.layers.base import Inference, Layer, register
+
+
+@register
+class Dense(Layer):
+    """Fully connected: every unit sees every value of the last axis (acting per position on rank > 1)."""
+
+    keras_class = "Dense"
+    type: Literal["Dense"]
+    units: PositiveInt
+    activation: Activation = None
+    use_bias: bool = True
+
+    def infer(self, input_shape: Shape) -> Inference:
+        features = input_shape[-1]
+        weights = (features + self.use_bias) * self.units
+        if self.use_bias:
+            formula = f"({features} + 1)·{self.units} = {group(weights)}"
+        else:
+            formula = f"{features}·{self.units} = {group(weights)}"
+        arithmetic = f"{features} → {self.units} units"
+        if len(input_shape) > 1:
+            arithmetic += f", at each of {dotted(input_shape[:-1])} positions"
+        return Inference(
+            output_shape=(*input_shape[:-1], self.units),
+            trainable=weights,
+            param_formula=formula,
+            arithmetic=(arithmetic,),
+        )
+
+    def describe(self) -> str:
+        parts = [f"{self.units} units"]
+        if self.activation:
+            parts.append(self.activation)
+        if not self.use_bias:
+            parts.append("no bias")
+        return ", ".join(parts)
+
+
+@register
+class Flatten(Layer):
+    """Lays every value out along one axis, so Dense layers can follow convolutions."""
+
+    keras_class = "Flatten"
+    type: Literal["Flatten"]
+
+    def infer(self, input_shape: Shape) -> Inference:
+        size = product(input_shape)
+        return Inference(output_shape=(size,), arithmetic=(f"{dotted(input_shape)} = {group(size)}",))
+
+
+@register
+class Dropout(Layer):
+    """Zeroes a fraction ``rate`` of values while training; the shape is unchanged."""
+
+    keras_class = "Dropout"
+    type: Literal["Dropout"]
+    rate: Annotated[float, Field(ge=0.0, le=1.0)]
+    seed: int | None = None
+
+    def infer(self, input_shape: Shape) -> Inference:
+        return Inference(output_shape=input_shape)
+
+    def describe(self) -> str:
+        return f"rate {self.rate:g}"
+
+
+@register
+class Activation(Layer):
+    """Applies an activation function on its own; the shape is unchanged."""
+
+    keras_class = "Activation"
+    type: Literal["Activation"]
+    activation: Activation  # type: ignore[valid-type]
+
+    def infer(self, input_shape: Shape) -> Inference:
+        return Inference(output_shape=input_shape)
+
+    def describe(self) -> str:
+        return self.activation or "linear"

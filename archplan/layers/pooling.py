@@ -1,0 +1,86 @@
+"""Pooling layer specs: windowed (max, average) and global."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from archplan.engine.arith import per_axis, pool_length
+from archplan.layers.args import Padding, Pair, PositivePair, Shape
+from archplan.layers.base import Inference, Layer, check_positive, register, require_rank
+
+
+class _Pooling2D(Layer):
+    """A window of ``pool_size`` moving by ``strides`` (``pool_size`` unless given)."""
+
+    pool_size: PositivePair = (2, 2)
+    strides: PositivePair | None = None
+    padding: Padding = "valid"
+
+    @property
+    def effective_strides(self) -> Pair:
+        return self.strides if self.strides is not None else self.pool_size
+
+    def infer(self, input_shape: Shape) -> Inference:
+        require_rank(input_shape, 3, self.keras_class, "pool before flattening")
+        height, width, channels = input_shape
+        strides = self.effective_strides
+        out_h = pool_length(height, self.pool_size[0], strides[0], self.padding)
+        out_w = pool_length(width, self.pool_size[1], strides[1], self.padding)
+        check_positive(out_h.value, out_w.value, per_axis(out_h, out_w))
+        return Inference(
+            output_shape=(out_h.value, out_w.value, channels), arithmetic=per_axis(out_h, out_w)
+        )
+
+    def describe(self) -> str:
+        parts = ["×".join(map(str, self.pool_size)), self.padding]
+        if self.effective_strides != self.pool_size:
+            parts.append("stride " + "×".join(map(str, self.effective_strides)))
+        return ", ".join(parts)
+
+
+@register
+class MaxPooling2D(_Pooling2D):
+    """Keeps the largest value of each window."""
+
+    keras_class = "MaxPooling2D"
+    type: Literal["MaxPooling2D", "MaxPool2D"]
+
+
+@register
+class AveragePooling2D(_Pooling2D):
+    """Keeps the mean of each window."""
+
+    keras_class = "AveragePooling2D"
+    type: Literal["AveragePooling2D", "AvgPool2D"]
+
+
+class _GlobalPooling2D(Layer):
+    """Reduces height and width to one value per channel."""
+
+    keepdims: bool = False
+
+    def infer(self, input_shape: Shape) -> Inference:
+        require_rank(input_shape, 3, self.keras_class, "use it on a convolution's output")
+        height, width, channels = input_shape
+        output = (1, 1, channels) if self.keepdims else (channels,)
+        reduction = "mean" if "Average" in self.keras_class else "max"
+        return Inference(output_shape=output, arithmetic=(f"{reduction} over {height}×{width}",))
+
+    def describe(self) -> str:
+        return "keepdims" if self.keepdims else ""
+
+
+@register
+class GlobalAveragePooling2D(_GlobalPooling2D):
+    """The mean over all positions of each channel."""
+
+    keras_class = "GlobalAveragePooling2D"
+    type: Literal["GlobalAveragePooling2D", "GlobalAvgPool2D"]
+
+
+@register
+class GlobalMaxPooling2D(_GlobalPooling2D):
+    """The maximum over all positions of each channel."""
+
+    keras_class = "GlobalMaxPooling2D"
+    type: Literal["GlobalMaxPooling2D", "GlobalMaxPool2D"]

@@ -1,0 +1,133 @@
+"""Reading a spec file and turning every way it can be wrong into one clear line.
+
+Each message says what is wrong, where (the file, and the layer index, name and field), and what
+would fix it. Nothing here prints or exits: problems are raised as :class:`SpecError`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from archplan.errors import SpecError
+from archplan.layers import layer_types
+from archplan.layers.args import suggest
+from archplan.spec.network import Network
+
+
+def load_spec(path: str | Path) -> Network:
+    """Read, parse and validate the spec at ``path``; its name defaults to the file's stem."""
+    path = Path(path)
+    text = _read_text(path)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SpecError(_json_problem(path, error)) from None
+    return parse_spec(data, source=str(path), default_name=path.stem)
+
+
+def parse_spec(data: Any, *, source: str = "<spec>", default_name: str = "network") -> Network:
+    """Validate already-parsed JSON data (a dict) as a spec."""
+    if not isinstance(data, Mapping):
+        raise SpecError(
+            f"{source}: a spec must be a JSON object with 'input' and 'layers', "
+            f"got a JSON {type(data).__name__}"
+        )
+    try:
+        network = Network.model_validate_json(json.dumps(data))
+    except ValidationError as error:
+        raise SpecError("\n".join(_describe(source, data, e) for e in error.errors())) from None
+    if network.name is None:
+        network = network.model_copy(update={"name": default_name})
+    return network
+
+
+def _read_text(path: Path) -> str:
+    if path.is_dir():
+        raise SpecError(f"{path}: is a directory, not a spec file; name a .json file inside it")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise SpecError(f"{path}: no such file; check the path (ready specs are in specs/)") from None
+    except OSError as error:
+        raise SpecError(f"{path}: cannot be read ({error.strerror})") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        bad = raw[error.start : error.start + 1].hex()
+        raise SpecError(
+            f"{path}: is not UTF-8 text (byte 0x{bad} at offset {error.start}); "
+            "save the spec as UTF-8 JSON"
+        ) from None
+
+
+def _json_problem(path: Path, error: json.JSONDecodeError) -> str:
+    where = f"{path}:{error.lineno}:{error.colno}"
+    if error.pos >= len(error.doc.rstrip()):
+        return f"{where}: the JSON ends too early ({error.msg}); is the file truncated?"
+    return f"{where}: invalid JSON: {error.msg}"
+
+
+def _describe(source: str, data: Mapping[str, Any], error: ErrorDetails) -> str:
+    """One line for one pydantic error: where it is, in the spec's own terms, and what to do."""
+    loc = list(error["loc"])
+    where = [source]
+    if len(loc) >= 2 and loc[0] == "layers" and isinstance(loc[1], int):
+        where.append(_layer_label(data, loc[1]))
+        loc = loc[2:]
+        if loc and isinstance(loc[0], str) and loc[0] in layer_types():
+            loc = loc[1:]  # the discriminator's tag, already in the label
+    field = ".".join(str(part) for part in loc)
+    if field:
+        where.append(field)
+    return ": ".join([*where, _message(error, data)])
+
+
+def _layer_label(data: Mapping[str, Any], index: int) -> str:
+    """``layers[3] ('conv2', Conv2D)``, with whatever the raw layer gives of its name and type."""
+    layers = data.get("layers")
+    layer = layers[index] if isinstance(layers, list) and index < len(layers) else None
+    if not isinstance(layer, Mapping):
+        return f"layers[{index}]"
+    details = [repr(layer["name"]) if isinstance(layer.get("name"), str) else None]
+    details.append(str(layer["type"]) if isinstance(layer.get("type"), str) else None)
+    shown = ", ".join(d for d in details if d)
+    return f"layers[{index}] ({shown})" if shown else f"layers[{index}]"
+
+
+def _message(error: ErrorDetails, data: Mapping[str, Any]) -> str:
+    kind, ctx, received = error["type"], error.get("ctx", {}), error.get("input")
+    if kind == "union_tag_invalid" and ctx.get("discriminator") == "'type'" and "layers" in error["loc"]:
+        tag = str(ctx.get("tag"))
+        known = sorted(layer_types())
+        return f"unknown layer type {tag!r}{suggest(tag, known)}; known types: {', '.join(known)}"
+    if kind == "union_tag_not_found":
+        return f"missing 'type' (one of {ctx.get('expected_tags')})"
+    if kind == "extra_forbidden":
+        name = str(error["loc"][-1])
+        return f"unknown argument {name!r}{suggest(name, _known_fields(error))}"
+    if kind == "missing":
+        return "missing; this argument is required"
+    message = error["msg"].removeprefix("Value error, ")
+    if kind in {"value_error", "assertion_error"}:
+        return message
+    return f"{message[0].lower()}{message[1:]}, got {json.dumps(received)}"
+
+
+def _known_fields(error: ErrorDetails) -> list[str]:
+    """The argument names valid where an unknown one was found, for a did-you-mean."""
+    loc = error["loc"]
+    for part in loc:
+        if isinstance(part, str) and part in layer_types():
+            return list(layer_types()[part].model_fields)
+    if loc[:1] == ("training",) or loc[:1] == ("input",):
+        from archplan.spec.network import InputSpec
+        from archplan.spec.training import Training
+
+        return list((Training if loc[0] == "training" else InputSpec).model_fields)
+    return [field.alias or name for name, field in Network.model_fields.items()]
