@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -54,6 +54,10 @@ class Layer(BaseModel):
     def describe(self) -> str:
         """The arguments that shape the output, briefly, for tables and diagrams."""
         return ""
+
+    def keras_arguments(self) -> dict[str, Any]:
+        """The keyword arguments of the Keras class: a spec's fields are Keras' own names."""
+        return self.model_dump(exclude={"type", "name"})
 
     @classmethod
     def default_name_prefix(cls) -> str:
