@@ -42,12 +42,13 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(error.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
-        except Exception as error:  # noqa: BLE001 - the boundary: anything else is our bug
+        except Exception as error:
             if os.environ.get("ARCHPLAN_DEBUG") == "1":
                 traceback.print_exc()
+            what = escape(f"{type(error).__name__}: {error}")
             stderr_console().print(
-                f"[{ERROR_STYLE}]internal error:[/] {escape(type(error).__name__)}: {escape(str(error))} "
-                "(a bug in archplan; rerun with ARCHPLAN_DEBUG=1 for the traceback and report it)"
+                f"[{ERROR_STYLE}]internal error:[/] {what} (a bug in archplan; "
+                "rerun with ARCHPLAN_DEBUG=1 for the traceback and report it)"
             )
             raise typer.Exit(1) from None
 

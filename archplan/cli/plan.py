@@ -18,7 +18,12 @@ from archplan.report.tables import params_table, trace_table
 from archplan.spec import Network, load_spec
 
 SpecArg = Annotated[
-    Path, typer.Argument(help="A network spec (JSON), e.g. specs/tutorial-convnet.json.", show_default=False)
+    Path,
+    typer.Argument(
+        metavar="SPEC",
+        help="A network spec (JSON), e.g. specs/tutorial-convnet.json.",
+        show_default=False,
+    ),
 ]
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print one JSON object on stdout instead of a table.")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from archplan.engine.arith import product
+from archplan.engine.receptive import Field, advance, input_field
 from archplan.errors import SpecError
 from archplan.layers import LayerShapeError
 from archplan.layers.args import Shape
 from archplan.layers.base import format_shape
 from archplan.spec.network import Network
+from archplan.spec.training import Training
 
 
 @dataclass(frozen=True)
@@ -25,10 +28,26 @@ class LayerTrace:
     non_trainable_params: int
     param_formula: str
     arithmetic: tuple[str, ...]
+    macs: int | None = None
+    """Multiply-accumulates for one sample; None only for a layer type without a cost rule."""
+    other_ops: int = 0
+    """Work that is not multiply-accumulate (see :mod:`archplan.engine.costs`)."""
+    field: Field | None = None
+    """What one unit of the output sees of the network's input; None after a layer without a rule."""
 
     @property
     def params(self) -> int:
         return self.trainable_params + self.non_trainable_params
+
+    @property
+    def flops(self) -> int | None:
+        """Floating-point operations of the multiply-accumulates: 2·MACs (other ops excluded)."""
+        return None if self.macs is None else 2 * self.macs
+
+    @property
+    def activations(self) -> int:
+        """Values in the output of one sample."""
+        return product(self.output_shape)
 
 
 @dataclass(frozen=True)
@@ -38,6 +57,8 @@ class Trace:
     name: str
     input_shape: Shape
     layers: tuple[LayerTrace, ...]
+    training: Training | None = None
+    """The spec's training block, for memory estimates (batch size, optimizer)."""
 
     @property
     def output_shape(self) -> Shape:
@@ -55,18 +76,55 @@ class Trace:
     def total_params(self) -> int:
         return self.trainable_params + self.non_trainable_params
 
+    @property
+    def total_macs(self) -> int | None:
+        """Multiply-accumulates for one sample; None if a layer type has no cost rule."""
+        counts = [layer.macs for layer in self.layers]
+        return None if None in counts else sum(c for c in counts if c is not None)
+
+    @property
+    def total_flops(self) -> int | None:
+        return None if self.total_macs is None else 2 * self.total_macs
+
+    @property
+    def total_other_ops(self) -> int:
+        return sum(layer.other_ops for layer in self.layers)
+
+    @property
+    def activations(self) -> int:
+        """Values in all layers' outputs for one sample (the input not included)."""
+        return sum(layer.activations for layer in self.layers)
+
+    @property
+    def input_values(self) -> int:
+        return product(self.input_shape)
+
+    @property
+    def depth(self) -> int:
+        """Layers with weights, the way a network is called 16 layers deep."""
+        return sum(1 for layer in self.layers if layer.params)
+
+    @property
+    def last_spatial_field(self) -> Field | None:
+        """The field of the last layer that still has a spatial layout (before Flatten)."""
+        fields = [layer.field for layer in self.layers if layer.field and not layer.field.whole]
+        return fields[-1] if fields else None
+
 
 def trace_network(network: Network) -> Trace:
     """Every layer's shapes and parameters; a layer that cannot take its input is a SpecError."""
     shape = network.input_shape
+    field: Field | None = input_field(shape)
     rows = []
-    for index, (layer, name) in enumerate(zip(network.layers, network.layer_names())):
+    for index, (layer, name) in enumerate(zip(network.layers, network.layer_names(), strict=False)):
         try:
             inferred = layer.infer(shape)
         except LayerShapeError as problem:
             raise SpecError(
                 f"layers[{index}] ({name!r}, {layer.keras_class}) on input {format_shape(shape)}: {problem}"
             ) from None
+        no_rule = field is None or inferred.reach is None
+        field = None if no_rule else advance(field, inferred.reach, network.input_shape)
         rows.append(
             LayerTrace(
                 index=index,
@@ -79,7 +137,15 @@ def trace_network(network: Network) -> Trace:
                 non_trainable_params=inferred.non_trainable,
                 param_formula=inferred.param_formula,
                 arithmetic=inferred.arithmetic,
+                macs=inferred.macs,
+                other_ops=inferred.other_ops,
+                field=field,
             )
         )
         shape = inferred.output_shape
-    return Trace(name=network.name or "network", input_shape=network.input_shape, layers=tuple(rows))
+    return Trace(
+        name=network.name or "network",
+        input_shape=network.input_shape,
+        layers=tuple(rows),
+        training=network.training,
+    )

@@ -74,7 +74,7 @@ def _check_activation(value: str | None) -> str | None:
     raise ValueError(f"unknown activation {value!r}{suggest(value, ACTIVATIONS)}")
 
 
-Activation = Annotated[
+ActivationName = Annotated[
     str | None,
     AfterValidator(_check_activation),
     WithJsonSchema({"anyOf": [{"enum": list(ACTIVATIONS)}, {"type": "null"}]}),

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from archplan.engine.arith import group
+from archplan.engine.receptive import Reach
 from archplan.layers.args import LayerName, Shape
 
 
@@ -31,6 +32,12 @@ class Inference:
     non_trainable: int = 0
     param_formula: str = "0"
     arithmetic: tuple[str, ...] = ()
+    macs: int | None = None
+    """Multiply-accumulates for one sample (0 for layers without weights); None: no rule yet."""
+    other_ops: int = 0
+    """Other work for one sample, not in MACs: bias adds, activations, pooling, normalisation."""
+    reach: Reach | None = None
+    """What one output value sees of the input (windows per axis, pointwise, global); None: no rule."""
 
     @property
     def params(self) -> int:
@@ -40,7 +47,7 @@ class Inference:
 class Layer(BaseModel):
     """Base of every layer spec."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     keras_class: ClassVar[str]
     """The Keras class that realizes this spec (``type`` may be an alias of it)."""

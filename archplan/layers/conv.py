@@ -6,8 +6,10 @@ from typing import Literal
 
 from pydantic import model_validator
 
-from archplan.engine.arith import conv_length, dotted, group, per_axis
-from archplan.layers.args import Activation, Padding, PositiveInt, PositivePair, Shape
+from archplan.engine.arith import conv_length, dotted, group, per_axis, product
+from archplan.engine.costs import pointwise_ops
+from archplan.engine.receptive import windows
+from archplan.layers.args import ActivationName, Padding, PositiveInt, PositivePair, Shape
 from archplan.layers.base import (
     Inference,
     Layer,
@@ -30,7 +32,7 @@ class Conv2D(Layer):
     padding: Padding = "valid"
     dilation_rate: PositivePair = (1, 1)
     groups: PositiveInt = 1
-    activation: Activation = None
+    activation: ActivationName = None
     use_bias: bool = True
 
     @model_validator(mode="after")
@@ -64,11 +66,19 @@ class Conv2D(Layer):
             formula = f"({dotted(kernel)} + 1)·{self.filters} = {group(weights)}"
         else:
             formula = f"{dotted(kernel)}·{self.filters} = {group(weights)}"
+        outs = (out_h.value, out_w.value)
         return Inference(
-            output_shape=(out_h.value, out_w.value, self.filters),
+            output_shape=(*outs, self.filters),
             trainable=weights,
             param_formula=formula,
             arithmetic=per_axis(out_h, out_w),
+            macs=product(kernel) * self.filters * product(outs),  # per group: C_in/groups deep
+            other_ops=pointwise_ops(
+                product(outs) * self.filters, bias=self.use_bias, activation=self.activation
+            ),
+            reach=windows(
+                (height, width), outs, self.kernel_size, self.strides, self.dilation_rate, self.padding
+            ),
         )
 
     def describe(self) -> str:

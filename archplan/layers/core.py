@@ -7,7 +7,9 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from archplan.engine.arith import dotted, group, product
-from archplan.layers.args import Activation, PositiveInt, Shape
+from archplan.engine.costs import pointwise_ops
+from archplan.engine.receptive import GLOBAL, POINTWISE
+from archplan.layers.args import ActivationName, PositiveInt, Shape
 from archplan.layers.base import Inference, Layer, register
 
 
@@ -18,7 +20,7 @@ class Dense(Layer):
     keras_class = "Dense"
     type: Literal["Dense"]
     units: PositiveInt
-    activation: Activation = None
+    activation: ActivationName = None
     use_bias: bool = True
 
     def infer(self, input_shape: Shape) -> Inference:
@@ -31,11 +33,17 @@ class Dense(Layer):
         arithmetic = f"{features} → {self.units} units"
         if len(input_shape) > 1:
             arithmetic += f", at each of {dotted(input_shape[:-1])} positions"
+        positions = product(input_shape[:-1])
         return Inference(
             output_shape=(*input_shape[:-1], self.units),
             trainable=weights,
             param_formula=formula,
             arithmetic=(arithmetic,),
+            macs=features * self.units * positions,
+            other_ops=pointwise_ops(
+                self.units * positions, bias=self.use_bias, activation=self.activation
+            ),
+            reach=POINTWISE,  # per position; after Flatten the field is already the whole input
         )
 
     def describe(self) -> str:
@@ -56,7 +64,12 @@ class Flatten(Layer):
 
     def infer(self, input_shape: Shape) -> Inference:
         size = product(input_shape)
-        return Inference(output_shape=(size,), arithmetic=(f"{dotted(input_shape)} = {group(size)}",))
+        return Inference(
+            output_shape=(size,),
+            arithmetic=(f"{dotted(input_shape)} = {group(size)}",),
+            macs=0,
+            reach=GLOBAL,  # positions are gone: what follows sees the whole input
+        )
 
 
 @register
@@ -69,7 +82,7 @@ class Dropout(Layer):
     seed: int | None = None
 
     def infer(self, input_shape: Shape) -> Inference:
-        return Inference(output_shape=input_shape)
+        return Inference(output_shape=input_shape, macs=0, reach=POINTWISE)  # identity at inference
 
     def describe(self) -> str:
         return f"rate {self.rate:g}"
@@ -81,10 +94,11 @@ class Activation(Layer):
 
     keras_class = "Activation"
     type: Literal["Activation"]
-    activation: Activation  # type: ignore[valid-type]
+    activation: ActivationName
 
     def infer(self, input_shape: Shape) -> Inference:
-        return Inference(output_shape=input_shape)
+        ops = pointwise_ops(product(input_shape), activation=self.activation)
+        return Inference(output_shape=input_shape, macs=0, other_ops=ops, reach=POINTWISE)
 
     def describe(self) -> str:
         return self.activation or "linear"

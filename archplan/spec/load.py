@@ -53,7 +53,9 @@ def _read_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise SpecError(f"{path}: no such file; check the path (ready specs are in specs/)") from None
+        raise SpecError(
+            f"{path}: no such file; check the path (ready specs are in specs/)"
+        ) from None
     except OSError as error:
         raise SpecError(f"{path}: cannot be read ({error.strerror})") from None
     try:
@@ -102,7 +104,11 @@ def _layer_label(data: Mapping[str, Any], index: int) -> str:
 
 def _message(error: ErrorDetails, data: Mapping[str, Any]) -> str:
     kind, ctx, received = error["type"], error.get("ctx", {}), error.get("input")
-    if kind == "union_tag_invalid" and ctx.get("discriminator") == "'type'" and "layers" in error["loc"]:
+    if (
+        kind == "union_tag_invalid"
+        and ctx.get("discriminator") == "'type'"
+        and "layers" in error["loc"]
+    ):
         tag = str(ctx.get("tag"))
         known = sorted(layer_types())
         return f"unknown layer type {tag!r}{suggest(tag, known)}; known types: {', '.join(known)}"

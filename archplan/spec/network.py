@@ -14,7 +14,7 @@ from archplan.spec.training import Training
 class InputSpec(BaseModel):
     """The shape of one sample: height, width, channels (channels last), no batch axis."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     shape: Annotated[tuple[PositiveInt, ...], Field(min_length=1)]
 
@@ -25,7 +25,9 @@ class Network(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
 
     json_schema_url: str | None = Field(
-        default=None, alias="$schema", description="Optional: the JSON Schema editors validate with."
+        default=None,
+        alias="$schema",
+        description="Optional: the JSON Schema editors validate with.",
     )
     name: str | None = Field(default=None, description="Defaults to the spec file's stem.")
     description: str | None = None
@@ -40,8 +42,9 @@ class Network(BaseModel):
             if layer.name is None:
                 continue
             if layer.name in seen:
+                first = seen[layer.name]
                 raise ValueError(
-                    f"layers[{index}]: name {layer.name!r} is already used by layers[{seen[layer.name]}]; "
+                    f"layers[{index}]: name {layer.name!r} is already used by layers[{first}]; "
                     "layer names must be unique"
                 )
             seen[layer.name] = index
@@ -57,7 +60,9 @@ class Network(BaseModel):
         counters: dict[str, int] = {}
         names = []
         for layer in self.layers:
-            names.append(layer.name if layer.name is not None else _auto_name(layer, counters, taken))
+            names.append(
+                layer.name if layer.name is not None else _auto_name(layer, counters, taken)
+            )
         return names
 
 

@@ -1,0 +1,117 @@
+"""Table-driven: one layer on one input shape in, its output shape, parameters and arithmetic out.
+
+Every expected value here was counted by hand from Keras' rules; the Keras cross-check tests
+(tests/keras) compare the same rules against Keras itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from archplan import parse_spec, trace_network
+from archplan.engine.trace import LayerTrace
+from archplan.layers import LAYER_CLASSES
+from tests.conftest import chain
+
+CASES: list[tuple[str, tuple[int, ...], dict[str, Any], tuple[int, ...], int, int]] = [
+    # id, input shape, layer, output shape, trainable, non-trainable
+    ("conv valid 5x5", (32, 32, 3), {"type": "Conv2D", "filters": 16, "kernel_size": 5}, (28, 28, 16), 1216, 0),
+    ("conv same 3x3", (32, 32, 3), {"type": "Conv2D", "filters": 64, "kernel_size": 3, "padding": "same"}, (32, 32, 64), 1792, 0),
+    ("conv alias", (32, 32, 3), {"type": "Convolution2D", "filters": 8, "kernel_size": 3}, (30, 30, 8), 224, 0),
+    ("conv non-square kernel", (32, 30, 3), {"type": "Conv2D", "filters": 4, "kernel_size": [3, 5]}, (30, 26, 4), 184, 0),
+    ("conv stride 2 valid odd", (33, 33, 3), {"type": "Conv2D", "filters": 4, "kernel_size": 3, "strides": 2}, (16, 16, 4), 112, 0),
+    ("conv stride 2 same odd", (33, 33, 3), {"type": "Conv2D", "filters": 4, "kernel_size": 3, "strides": 2, "padding": "same"}, (17, 17, 4), 112, 0),
+    ("conv stride [1, 3]", (10, 10, 1), {"type": "Conv2D", "filters": 2, "kernel_size": 2, "strides": [1, 3]}, (9, 3, 2), 10, 0),
+    ("conv dilation 2 valid", (32, 32, 3), {"type": "Conv2D", "filters": 4, "kernel_size": 3, "dilation_rate": 2}, (28, 28, 4), 112, 0),
+    ("conv dilation same", (32, 32, 3), {"type": "Conv2D", "filters": 4, "kernel_size": 3, "dilation_rate": 3, "padding": "same"}, (32, 32, 4), 112, 0),
+    ("conv no bias", (8, 8, 3), {"type": "Conv2D", "filters": 4, "kernel_size": 3, "use_bias": False}, (6, 6, 4), 108, 0),
+    ("conv groups", (8, 8, 8), {"type": "Conv2D", "filters": 4, "kernel_size": 3, "groups": 2}, (6, 6, 4), 148, 0),
+    ("conv kernel = input", (5, 5, 1), {"type": "Conv2D", "filters": 1, "kernel_size": 5}, (1, 1, 1), 26, 0),
+    ("max pool 2", (28, 28, 16), {"type": "MaxPooling2D", "pool_size": 2}, (14, 14, 16), 0, 0),
+    ("max pool default", (7, 7, 2), {"type": "MaxPool2D"}, (3, 3, 2), 0, 0),
+    ("max pool same odd", (7, 7, 2), {"type": "MaxPooling2D", "padding": "same"}, (4, 4, 2), 0, 0),
+    ("max pool 3 stride 2", (32, 32, 1), {"type": "MaxPooling2D", "pool_size": 3, "strides": 2}, (15, 15, 1), 0, 0),
+    ("avg pool alias", (9, 6, 3), {"type": "AvgPool2D", "pool_size": [3, 2]}, (3, 3, 3), 0, 0),
+    ("avg pool stride 1", (5, 5, 3), {"type": "AveragePooling2D", "pool_size": 2, "strides": 1}, (4, 4, 3), 0, 0),
+    ("global avg", (8, 8, 16), {"type": "GlobalAveragePooling2D"}, (16,), 0, 0),
+    ("global max keepdims", (8, 8, 16), {"type": "GlobalMaxPooling2D", "keepdims": True}, (1, 1, 16), 0, 0),
+    ("flatten", (8, 8, 16), {"type": "Flatten"}, (1024,), 0, 0),
+    ("flatten rank 1", (10,), {"type": "Flatten"}, (10,), 0, 0),
+    ("dense", (1024,), {"type": "Dense", "units": 512}, (512,), 524800, 0),
+    ("dense no bias", (64,), {"type": "Dense", "units": 10, "use_bias": False}, (10,), 640, 0),
+    ("dense on rank 3", (4, 4, 8), {"type": "Dense", "units": 3}, (4, 4, 3), 27, 0),
+    ("dropout", (4, 4, 8), {"type": "Dropout", "rate": 0.5}, (4, 4, 8), 0, 0),
+    ("activation", (10,), {"type": "Activation", "activation": "softmax"}, (10,), 0, 0),
+    ("batch norm", (16, 16, 64), {"type": "BatchNormalization"}, (16, 16, 64), 128, 128),
+    ("batch norm no scale", (16, 16, 64), {"type": "BatchNormalization", "scale": False}, (16, 16, 64), 64, 128),
+    ("batch norm axis 1", (5, 6, 7), {"type": "BatchNormalization", "axis": 1}, (5, 6, 7), 10, 10),
+    ("zero padding int", (32, 32, 3), {"type": "ZeroPadding2D", "padding": 2}, (36, 36, 3), 0, 0),
+    ("zero padding pair", (32, 32, 3), {"type": "ZeroPadding2D", "padding": [1, 3]}, (34, 38, 3), 0, 0),
+    ("zero padding margins", (32, 32, 3), {"type": "ZeroPadding2D", "padding": [[0, 1], [2, 3]]}, (33, 37, 3), 0, 0),
+    ("zero padding default", (4, 4, 1), {"type": "ZeroPadding2D"}, (6, 6, 1), 0, 0),
+]  # fmt: skip
+
+
+def trace_one(shape: tuple[int, ...], layer: dict[str, Any]) -> LayerTrace:
+    return trace_network(parse_spec(chain(layer, shape=shape))).layers[0]
+
+
+@pytest.mark.parametrize(
+    ("shape", "layer", "output", "trainable", "non_trainable"),
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
+def test_layer_rule(
+    shape: tuple[int, ...],
+    layer: dict[str, Any],
+    output: tuple[int, ...],
+    trainable: int,
+    non_trainable: int,
+) -> None:
+    row = trace_one(shape, layer)
+    assert row.input_shape == shape
+    assert row.output_shape == output
+    assert (row.trainable_params, row.non_trainable_params) == (trainable, non_trainable)
+
+
+def test_every_layer_type_has_a_table_row() -> None:
+    covered = {trace_one(case[1], case[2]).type for case in CASES}
+    assert covered >= {cls.keras_class for cls in LAYER_CLASSES}
+
+
+@pytest.mark.parametrize(
+    ("shape", "layer", "arithmetic", "formula"),
+    [
+        ((32, 32, 3), {"type": "Conv2D", "filters": 16, "kernel_size": 5}, ["H, W: 32 − 5 + 1 = 28"], "(5·5·3 + 1)·16 = 1,216"),
+        ((32, 32, 3), {"type": "Conv2D", "filters": 64, "kernel_size": 3, "padding": "same"}, ["H, W: 32 (same)"], "(3·3·3 + 1)·64 = 1,792"),
+        ((33, 32, 3), {"type": "Conv2D", "filters": 2, "kernel_size": 3, "strides": 2, "padding": "same"}, ["H: ⌈33 / 2⌉ = 17", "W: ⌈32 / 2⌉ = 16"], "(3·3·3 + 1)·2 = 56"),
+        ((32, 32, 3), {"type": "Conv2D", "filters": 2, "kernel_size": 3, "strides": 2}, ["H, W: ⌊(32 − 3) / 2⌋ + 1 = 15"], "(3·3·3 + 1)·2 = 56"),
+        ((32, 32, 3), {"type": "Conv2D", "filters": 2, "kernel_size": 3, "dilation_rate": 2}, ["H, W: 32 − (2·(3 − 1) + 1) + 1 = 28"], "(3·3·3 + 1)·2 = 56"),
+        ((32, 32, 3), {"type": "Conv2D", "filters": 2, "kernel_size": 3, "use_bias": False}, ["H, W: 32 − 3 + 1 = 30"], "3·3·3·2 = 54"),
+        ((28, 28, 16), {"type": "MaxPooling2D", "pool_size": 2}, ["H, W: ⌊(28 − 2) / 2⌋ + 1 = 14"], "0"),
+        ((8, 8, 16), {"type": "Flatten"}, ["8·8·16 = 1,024"], "0"),
+        ((1024,), {"type": "Dense", "units": 512}, ["1024 → 512 units"], "(1024 + 1)·512 = 524,800"),
+        ((16, 16, 64), {"type": "BatchNormalization"}, ["normalises axis -1 (64 channels)"], "4·64 = 256 (128 non-trainable)"),
+        ((4, 4, 1), {"type": "ZeroPadding2D", "padding": [[0, 1], [2, 2]]}, ["H: 0 + 4 + 1 = 5", "W: 2 + 4 + 2 = 8"], "0"),
+    ],
+)  # fmt: skip
+def test_arithmetic_and_formula_read_as_taught(
+    shape: tuple[int, ...], layer: dict[str, Any], arithmetic: list[str], formula: str
+) -> None:
+    row = trace_one(shape, layer)
+    assert list(row.arithmetic) == arithmetic
+    assert row.param_formula == formula
+
+
+def test_keras_default_names_count_per_type() -> None:
+    spec = chain(
+        {"type": "Conv2D", "filters": 2, "kernel_size": 3},
+        {"type": "Conv2D", "filters": 2, "kernel_size": 3, "name": "conv2d_1"},
+        {"type": "Convolution2D", "filters": 2, "kernel_size": 3},
+        {"type": "MaxPool2D"},
+        {"type": "GlobalAveragePooling2D"},
+    )
+    names = [row.name for row in trace_network(parse_spec(spec)).layers]
+    assert names == ["conv2d", "conv2d_1", "conv2d_2", "max_pooling2d", "global_average_pooling2d"]
