@@ -10,14 +10,21 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# The light install: trace and params need only pydantic, typer and rich.
+# `archplan plot` runs Graphviz' dot: install Debian's package (as root) when dot is missing.
+INSTALL_DOT = command -v dot >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 \
+	&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; } \
+	|| echo "note: archplan plot needs Graphviz' dot: install it (apt-get install graphviz)" >&2
+
+# The light install: trace and params need only pydantic, typer and rich (plot: graphviz and dot).
 $(VENV)/.core: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	@$(INSTALL_DOT)
 	touch $@
 
 # Everything the tests use: Keras (TensorFlow backend), Pillow, matplotlib, pytest, hypothesis, linters.
 $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[keras,dev]"
+	@$(INSTALL_DOT)
 	touch $@ $(VENV)/.core
 
 run: $(VENV)/.core  ## trace the tutorial's network

@@ -29,7 +29,20 @@ JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print one JSON object on stdout instead of a table.")
 ]
 DtypeOpt = Annotated[
-    str, typer.Option(help=f"Dtype of the weights, for sizes in bytes: {', '.join(DTYPE_BYTES)}.")
+    str,
+    typer.Option(
+        help=f"Dtype of weights and activations, for sizes in bytes: {', '.join(DTYPE_BYTES)}."
+    ),
+]
+BatchOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--batch-size",
+        min=1,
+        help="Samples per batch, for the memory estimates "
+        "(default: the spec's training.batch_size, else 32).",
+        show_default=False,
+    ),
 ]
 
 
@@ -53,14 +66,20 @@ def print_json(data: object) -> None:
 
 
 @reports_errors
-def trace(spec: SpecArg, as_json: JsonOpt = False, dtype: DtypeOpt = "float32") -> None:
-    """Show every layer's output shape, the arithmetic behind it, and its parameters."""
+def trace(
+    spec: SpecArg,
+    as_json: JsonOpt = False,
+    dtype: DtypeOpt = "float32",
+    batch_size: BatchOpt = None,
+) -> None:
+    """Show every layer's output shape, the arithmetic behind it, its parameters, MACs and
+    receptive field; then the totals and a memory estimate."""
     result = traced(spec)
     size = bytes_per_value(dtype)
     if as_json:
-        print_json(trace_record(result, bytes_per_param=size))
+        print_json(trace_record(result, bytes_per_param=size, batch_size=batch_size))
     else:
-        Console().print(trace_table(result, bytes_per_param=size))
+        Console().print(trace_table(result, bytes_per_param=size, batch_size=batch_size))
 
 
 @reports_errors

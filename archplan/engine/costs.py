@@ -5,7 +5,7 @@ layers; FLOPs are reported as 2·MACs (one multiply, one add). Everything else a
 counted here as *other ops*, one per elementary operation, and never folded into FLOPs:
 
 - a bias: one add per output value; a non-linear activation: one operation per output value,
-  whatever the function (``softmax`` and ``gelu`` cost more in practice; this is a count, not a time);
+  whatever the function (``softmax`` costs more in practice: this is a count, not a time);
 - pooling: ``P − 1`` comparisons per output value for a maximum, ``P − 1`` adds and one division for
   a mean, for a window of ``P`` values (border windows under ``same`` padding are counted as full);
 - batch normalisation at inference: a multiply and an add per value (the moving statistics folded
@@ -20,7 +20,7 @@ Reduction = Literal["max", "mean"]
 
 
 def pointwise_ops(values: int, *, bias: bool = False, activation: str | None = None) -> int:
-    """Element-wise work on ``values`` outputs: a bias add each, an activation each if non-linear."""
+    """Element-wise work on ``values`` outputs: a bias add each, an activation if non-linear."""
     nonlinear = activation is not None and activation != "linear"
     return values * (int(bias) + int(nonlinear))
 

@@ -5,7 +5,8 @@ recurrence, with a dilated kernel spanning ``k_eff = d·(k − 1) + 1`` input po
 
 - ``jump``: the distance, in input pixels, between two neighbouring units (the product of strides);
 - ``size``: the receptive field, ``size_out = size_in + (k_eff − 1)·jump_in``;
-- ``start``: the centre of the first unit's field, ``start_out = start_in + ((k_eff − 1)/2 − pad_before)·jump_in``.
+- ``start``: the centre of the first unit's field,
+  ``start_out = start_in + ((k_eff − 1)/2 − pad_before)·jump_in``.
 
 ``start`` is an input pixel index: 0.0 is the centre of the first pixel, and a half means the field
 is centred between two pixels. The field may stick out of the input (``same`` padding), so ``size``
@@ -28,7 +29,7 @@ GLOBAL: Literal["global"] = "global"
 
 @dataclass(frozen=True)
 class Window:
-    """A sliding window along one axis: its size, step, dilation and the padding before the input."""
+    """A sliding window along one axis: size, step, dilation, and the padding before the input."""
 
     kernel: int
     stride: int = 1
@@ -113,11 +114,12 @@ def advance(field: Field, reach: Reach, input_shape: tuple[int, ...]) -> Field:
         )
     return Field(
         size=tuple(
-            size + (w.span - 1) * jump for size, jump, w in zip(field.size, field.jump, reach)
+            size + (w.span - 1) * jump
+            for size, jump, w in zip(field.size, field.jump, reach, strict=True)
         ),
-        jump=tuple(jump * w.stride for jump, w in zip(field.jump, reach)),
+        jump=tuple(jump * w.stride for jump, w in zip(field.jump, reach, strict=True)),
         start=tuple(
             start + ((w.span - 1) / 2 - w.pad_before) * jump
-            for start, jump, w in zip(field.start, field.jump, reach)
+            for start, jump, w in zip(field.start, field.jump, reach, strict=True)
         ),
     )

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archplan.engine.arith import product
-from archplan.engine.receptive import Field, advance, input_field
+from archplan.engine.receptive import Field, Reach, advance, input_field
 from archplan.errors import SpecError
 from archplan.layers import LayerShapeError
 from archplan.layers.args import Shape
-from archplan.layers.base import format_shape
+from archplan.layers.base import Layer, format_shape
 from archplan.spec.network import Network
 from archplan.spec.training import Training
 
@@ -33,7 +33,7 @@ class LayerTrace:
     other_ops: int = 0
     """Work that is not multiply-accumulate (see :mod:`archplan.engine.costs`)."""
     field: Field | None = None
-    """What one unit of the output sees of the network's input; None after a layer without a rule."""
+    """What one output unit sees of the network's input; None after a layer without a rule."""
 
     @property
     def params(self) -> int:
@@ -107,8 +107,17 @@ class Trace:
     @property
     def last_spatial_field(self) -> Field | None:
         """The field of the last layer that still has a spatial layout (before Flatten)."""
-        fields = [layer.field for layer in self.layers if layer.field and not layer.field.whole]
+        fields = [
+            layer.field
+            for layer in self.layers
+            if layer.field is not None and layer.field.size and not layer.field.whole
+        ]
         return fields[-1] if fields else None
+
+
+def _next_field(field: Field | None, reach: Reach | None, input_shape: Shape) -> Field | None:
+    """The field after a layer; unknown from the first layer without a receptive-field rule on."""
+    return None if field is None or reach is None else advance(field, reach, input_shape)
 
 
 def trace_network(network: Network) -> Trace:
@@ -116,15 +125,14 @@ def trace_network(network: Network) -> Trace:
     shape = network.input_shape
     field: Field | None = input_field(shape)
     rows = []
-    for index, (layer, name) in enumerate(zip(network.layers, network.layer_names(), strict=False)):
+    layers: list[Layer] = list(network.layers)
+    for index, (layer, name) in enumerate(zip(layers, network.layer_names(), strict=True)):
         try:
             inferred = layer.infer(shape)
         except LayerShapeError as problem:
-            raise SpecError(
-                f"layers[{index}] ({name!r}, {layer.keras_class}) on input {format_shape(shape)}: {problem}"
-            ) from None
-        no_rule = field is None or inferred.reach is None
-        field = None if no_rule else advance(field, inferred.reach, network.input_shape)
+            where = f"layers[{index}] ({name!r}, {layer.keras_class})"
+            raise SpecError(f"{where} on input {format_shape(shape)}: {problem}") from None
+        field = _next_field(field, inferred.reach, network.input_shape)
         rows.append(
             LayerTrace(
                 index=index,

@@ -1,7 +1,9 @@
 """Layer specs: one class per Keras layer type, gathered into one discriminated union.
 
-Adding a layer type: write its class in the module of its family (decorated with ``@register``)
-and give it a row in the tests. The union, the JSON Schema and the engine pick it up from there.
+Adding a layer type: write its class in the module of its family (decorated with ``@register``),
+with its costs in the :class:`Inference` it returns (``macs``, ``other_ops``, ``reach``), and give
+it a row in the tests (tests/engine/test_costs.py refuses a type without a cost rule). The union,
+the JSON Schema and the engine pick it up from there.
 """
 
 from __future__ import annotations

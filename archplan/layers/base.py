@@ -37,7 +37,7 @@ class Inference:
     other_ops: int = 0
     """Other work for one sample, not in MACs: bias adds, activations, pooling, normalisation."""
     reach: Reach | None = None
-    """What one output value sees of the input (windows per axis, pointwise, global); None: no rule."""
+    """What one output value sees of the input (windows, pointwise, global); None: no rule."""
 
     @property
     def params(self) -> int:

@@ -77,7 +77,8 @@ class Conv2D(Layer):
                 product(outs) * self.filters, bias=self.use_bias, activation=self.activation
             ),
             reach=windows(
-                (height, width), outs, self.kernel_size, self.strides, self.dilation_rate, self.padding
+                (height, width), outs, self.kernel_size, self.strides, self.dilation_rate,
+                self.padding,
             ),
         )
 

@@ -6,7 +6,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from archplan.engine.arith import group
+from archplan.engine.arith import group, product
+from archplan.engine.costs import NORMALIZATION_OPS_PER_VALUE
+from archplan.engine.receptive import POINTWISE
 from archplan.layers.args import Shape
 from archplan.layers.base import Inference, Layer, LayerShapeError, register
 
@@ -42,6 +44,9 @@ class BatchNormalization(Layer):
             non_trainable=moving,
             param_formula=formula,
             arithmetic=(f"normalises axis {self.axis} ({channels} channels)",),
+            macs=0,
+            other_ops=NORMALIZATION_OPS_PER_VALUE * product(input_shape),
+            reach=POINTWISE,
         )
 
     def _axis_index(self, input_shape: Shape) -> int:

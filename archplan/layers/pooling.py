@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
-from archplan.engine.arith import per_axis, pool_length
+from archplan.engine.arith import per_axis, pool_length, product
+from archplan.engine.costs import Reduction, reduction_ops
+from archplan.engine.receptive import GLOBAL, windows
 from archplan.layers.args import Padding, Pair, PositivePair, Shape
 from archplan.layers.base import Inference, Layer, check_positive, register, require_rank
 
@@ -12,6 +14,7 @@ from archplan.layers.base import Inference, Layer, check_positive, register, req
 class _Pooling2D(Layer):
     """A window of ``pool_size`` moving by ``strides`` (``pool_size`` unless given)."""
 
+    reduction: ClassVar[Reduction]
     pool_size: PositivePair = (2, 2)
     strides: PositivePair | None = None
     padding: Padding = "valid"
@@ -27,8 +30,15 @@ class _Pooling2D(Layer):
         out_h = pool_length(height, self.pool_size[0], strides[0], self.padding)
         out_w = pool_length(width, self.pool_size[1], strides[1], self.padding)
         check_positive(out_h.value, out_w.value, per_axis(out_h, out_w))
+        outs = (out_h.value, out_w.value)
         return Inference(
-            output_shape=(out_h.value, out_w.value, channels), arithmetic=per_axis(out_h, out_w)
+            output_shape=(*outs, channels),
+            arithmetic=per_axis(out_h, out_w),
+            macs=0,
+            other_ops=reduction_ops(
+                channels * product(outs), product(self.pool_size), self.reduction
+            ),
+            reach=windows((height, width), outs, self.pool_size, strides, (1, 1), self.padding),
         )
 
     def describe(self) -> str:
@@ -44,6 +54,7 @@ class MaxPooling2D(_Pooling2D):
 
     keras_class = "MaxPooling2D"
     type: Literal["MaxPooling2D", "MaxPool2D"]
+    reduction: ClassVar[Reduction] = "max"
 
 
 @register
@@ -52,19 +63,27 @@ class AveragePooling2D(_Pooling2D):
 
     keras_class = "AveragePooling2D"
     type: Literal["AveragePooling2D", "AvgPool2D"]
+    reduction: ClassVar[Reduction] = "mean"
 
 
 class _GlobalPooling2D(Layer):
     """Reduces height and width to one value per channel."""
 
+    reduction: ClassVar[Reduction]
     keepdims: bool = False
 
     def infer(self, input_shape: Shape) -> Inference:
         require_rank(input_shape, 3, self.keras_class, "use it on a convolution's output")
         height, width, channels = input_shape
         output = (1, 1, channels) if self.keepdims else (channels,)
-        reduction = "mean" if "Average" in self.keras_class else "max"
-        return Inference(output_shape=output, arithmetic=(f"{reduction} over {height}×{width}",))
+        ops = reduction_ops(channels, height * width, self.reduction)
+        return Inference(
+            output_shape=output,
+            arithmetic=(f"{self.reduction} over {height}×{width}",),
+            macs=0,
+            other_ops=ops,
+            reach=GLOBAL,
+        )
 
     def describe(self) -> str:
         return "keepdims" if self.keepdims else ""
@@ -76,6 +95,7 @@ class GlobalAveragePooling2D(_GlobalPooling2D):
 
     keras_class = "GlobalAveragePooling2D"
     type: Literal["GlobalAveragePooling2D", "GlobalAvgPool2D"]
+    reduction: ClassVar[Reduction] = "mean"
 
 
 @register
@@ -84,3 +104,4 @@ class GlobalMaxPooling2D(_GlobalPooling2D):
 
     keras_class = "GlobalMaxPooling2D"
     type: Literal["GlobalMaxPooling2D", "GlobalMaxPool2D"]
+    reduction: ClassVar[Reduction] = "max"

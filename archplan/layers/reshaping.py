@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, WithJsonSchema
 
+from archplan.engine.receptive import Window
 from archplan.layers.args import Shape, _is_int
 from archplan.layers.base import Inference, Layer, register, require_rank
 
@@ -56,7 +57,9 @@ class ZeroPadding2D(Layer):
         lines = (f"H: {top} + {height} + {bottom} = {out_h}", f"W: {left} + {width} + {right} = {out_w}")
         if lines[0][3:] == lines[1][3:]:
             lines = (f"H, W: {lines[0][3:]}",)
-        return Inference(output_shape=(out_h, out_w, channels), arithmetic=lines)
+        reach = (Window(1, pad_before=top), Window(1, pad_before=left))  # shifts the field's start
+        output = (out_h, out_w, channels)
+        return Inference(output_shape=output, arithmetic=lines, macs=0, reach=reach)
 
     def describe(self) -> str:
         (top, bottom), (left, right) = self.padding

@@ -7,14 +7,18 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from archplan.engine.memory import Memory, estimate_memory
+from archplan.engine.receptive import Field
 from archplan.engine.trace import LayerTrace, Trace
 from archplan.layers.base import format_shape
-from archplan.report.sizes import count_with_size
+from archplan.report.sizes import count_with_size, readable_size
 
 HEADER_STYLE = "bold"
 NAME_STYLE = "cyan"
 SHAPE_STYLE = "green"
 PARAM_STYLE = "magenta"
+COST_STYLE = "yellow"
+FIELD_STYLE = "blue"
 MUTED_STYLE = "dim"
 TITLE_STYLE = "bold"
 
@@ -35,8 +39,73 @@ def _totals(trace: Trace, bytes_per_param: int) -> Table:
     return grid
 
 
-def trace_table(trace: Trace, *, bytes_per_param: int = 4) -> RenderableType:
-    """Every layer: arguments, input → output shape, the arithmetic, its parameters; then totals."""
+def compact(count: int | None) -> str:
+    """``47596160`` → ``'47.6M'``: three significant digits, for a narrow column; ``?``: unknown."""
+    if count is None:
+        return "?"
+    if count < 10_000:
+        return f"{count:,}"
+    for unit, scale in (("K", 10**3), ("M", 10**6), ("G", 10**9)):
+        value = float(f"{count / scale:.3g}")  # rounded first: 999,600 is 1M, not 1e+03K
+        if value < 1000:
+            return f"{value:g}{unit}"
+    return f"{count / 10**9:,.0f}G"
+
+
+def _axes(values: tuple[int, ...]) -> str:
+    return str(values[0]) if len(set(values)) == 1 else "×".join(map(str, values))
+
+
+def field_cell(field: Field | None) -> str:
+    """``'10 (2)'``: the receptive field and, in brackets, the jump; ``all`` for the whole input."""
+    if field is None:
+        return "?"
+    if not field.size:
+        return "–"
+    if field.jump is None:
+        return f"all {_axes(field.size)}"
+    return f"{_axes(field.size)} ({_axes(field.jump)})"
+
+
+def _counted(count: int | None) -> str:
+    return "unknown (a layer type has no cost rule)" if count is None else f"{count:,}"
+
+
+def _costs(trace: Trace, memory: Memory) -> Table:
+    """MACs, FLOPs, other ops, and the memory estimate, under the parameter totals."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style=HEADER_STYLE, no_wrap=True, min_width=len("Non-trainable params:"))
+    grid.add_column()
+    grid.add_row(
+        "MACs:", f"{_counted(trace.total_macs)}; FLOPs (2·MACs): {_counted(trace.total_flops)}"
+    )
+    grid.add_row(
+        "Other ops:",
+        f"{trace.total_other_ops:,} (bias adds, activations, pooling, normalisation; not in FLOPs)",
+    )
+    batch = f"batch of {memory.batch_size}"
+    grid.add_row(
+        "Activations:",
+        f"{readable_size(memory.activation_bytes_per_sample)} per sample, "
+        f"{readable_size(memory.activation_bytes_per_batch)} per {batch}",
+    )
+    slots = f"{memory.optimizer_slots} slot{'s' if memory.optimizer_slots != 1 else ''}"
+    grid.add_row(
+        "Training memory:",
+        f"{readable_size(memory.training_bytes)} (estimate, {batch}) = "
+        f"params {readable_size(memory.params_bytes)} "
+        f"+ gradients {readable_size(memory.gradients_bytes)} "
+        f"+ {memory.optimizer} ({slots}) {readable_size(memory.optimizer_bytes)} "
+        f"+ input {readable_size(memory.input_bytes_per_batch)} "
+        f"+ activations {readable_size(memory.activation_bytes_per_batch)}",
+    )
+    return grid
+
+
+def trace_table(
+    trace: Trace, *, bytes_per_param: int = 4, batch_size: int | None = None
+) -> RenderableType:
+    """Every layer: arguments, shapes, arithmetic, parameters, MACs, receptive field; totals."""
     table = Table(
         title=f"{trace.name}: input {format_shape(trace.input_shape)}",
         title_style=TITLE_STYLE,
@@ -49,6 +118,8 @@ def trace_table(trace: Trace, *, bytes_per_param: int = 4) -> RenderableType:
     table.add_column("Input → Output", style=SHAPE_STYLE)
     table.add_column("Arithmetic")
     table.add_column("Params", justify="right", style=PARAM_STYLE)
+    table.add_column("MACs", justify="right", style=COST_STYLE, no_wrap=True)
+    table.add_column("RF (jump)", justify="right", style=FIELD_STYLE, no_wrap=True)
     for layer in trace.layers:
         table.add_row(
             str(layer.index),
@@ -57,8 +128,11 @@ def trace_table(trace: Trace, *, bytes_per_param: int = 4) -> RenderableType:
             f"{format_shape(layer.input_shape)} → {format_shape(layer.output_shape)}",
             "\n".join(layer.arithmetic),
             f"{layer.params:,}",
+            compact(layer.macs),
+            field_cell(layer.field),
         )
-    return Group(table, _totals(trace, bytes_per_param))
+    memory = estimate_memory(trace, bytes_per_value=bytes_per_param, batch_size=batch_size)
+    return Group(table, _totals(trace, bytes_per_param), _costs(trace, memory))
 
 
 def params_table(trace: Trace, *, bytes_per_param: int = 4) -> RenderableType:

@@ -1,0 +1,91 @@
+"""Memory estimates: activations per sample and per batch, parameters, and a training total.
+
+Every value is counted at the same number of bytes (the planning dtype, float32 by default). The
+training estimate is the sum of what must live together during one training step:
+
+- the parameters (all of them, trainable and not);
+- one gradient per trainable parameter;
+- the optimizer's slots, per trainable parameter: SGD 1 with momentum (else 0), Adam 2 (3 with
+  amsgrad), RMSprop 1 (+1 with momentum, +1 centred), as Keras' optimizers allocate them;
+- the activations kept for the backward pass: the input batch and every layer's output for it.
+
+It leaves out what depends on the framework and the device: workspace buffers of convolution
+kernels, temporary tensors inside a layer (a pre-activation beside its activation), the gradients of
+the activations (transient during backpropagation), the data pipeline, and the runtime itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from archplan.engine.trace import Trace
+from archplan.spec.training import SGD, Adam, Optimizer, RMSprop, Training
+
+DEFAULT_BATCH_SIZE = 32
+"""Keras' ``fit`` default, used when the spec has no training block and none is given."""
+
+
+def optimizer_slots(optimizer: Optimizer) -> int:
+    """Values the optimizer keeps per trainable parameter (Keras 3 allocates these variables)."""
+    if isinstance(optimizer, SGD):
+        return int(optimizer.momentum > 0)
+    if isinstance(optimizer, Adam):
+        return 2 + int(optimizer.amsgrad)
+    if isinstance(optimizer, RMSprop):
+        return 1 + int(optimizer.momentum > 0) + int(optimizer.centered)
+    raise TypeError(f"no memory rule for the optimizer {type(optimizer).__name__}")
+
+
+@dataclass(frozen=True)
+class Memory:
+    """The sizes, in bytes, of what one sample, one batch and one training step hold."""
+
+    bytes_per_value: int
+    batch_size: int
+    optimizer: str
+    optimizer_slots: int
+    input_bytes_per_sample: int
+    activation_bytes_per_sample: int
+    params_bytes: int
+    gradients_bytes: int
+    optimizer_bytes: int
+
+    @property
+    def input_bytes_per_batch(self) -> int:
+        return self.input_bytes_per_sample * self.batch_size
+
+    @property
+    def activation_bytes_per_batch(self) -> int:
+        return self.activation_bytes_per_sample * self.batch_size
+
+    @property
+    def training_bytes(self) -> int:
+        """Parameters + gradients + optimizer slots + input and activations of one batch."""
+        return (
+            self.params_bytes
+            + self.gradients_bytes
+            + self.optimizer_bytes
+            + self.input_bytes_per_batch
+            + self.activation_bytes_per_batch
+        )
+
+
+def estimate_memory(
+    trace: Trace, *, bytes_per_value: int = 4, batch_size: int | None = None
+) -> Memory:
+    """Memory for ``trace``; the batch size and optimizer default to the spec's training block."""
+    training = trace.training or Training()
+    if batch_size is None:
+        batch_size = trace.training.batch_size if trace.training else DEFAULT_BATCH_SIZE
+    slots = optimizer_slots(training.optimizer)
+    return Memory(
+        bytes_per_value=bytes_per_value,
+        batch_size=batch_size,
+        optimizer=training.optimizer.type,
+        optimizer_slots=slots,
+        input_bytes_per_sample=trace.input_values * bytes_per_value,
+        activation_bytes_per_sample=trace.activations * bytes_per_value,
+        params_bytes=trace.total_params * bytes_per_value,
+        gradients_bytes=trace.trainable_params * bytes_per_value,
+        optimizer_bytes=trace.trainable_params * slots * bytes_per_value,
+    )
