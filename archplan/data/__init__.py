@@ -1,0 +1,15 @@
+"""CIFAR-10 readers: the official python and binary downloads, and trees of image files.
+
+Importing this package loads numpy and Pillow only; Keras is imported only to download CIFAR-10
+when no path is given. Every problem with the user's files is a one-line
+:class:`~archplan.errors.DataError` naming the file::
+
+    from archplan.data import load_cifar10
+    data = load_cifar10("../shared/data/cifar10-jpeg.tar.xz", limit=300)
+    data.x_train.shape  # (300, 32, 32, 3)
+"""
+
+from archplan.data.dataset import CIFAR10_CLASSES, Dataset
+from archplan.data.load import load_cifar10
+
+__all__ = ["CIFAR10_CLASSES", "Dataset", "load_cifar10"]
