@@ -8,14 +8,17 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from archplan.cli.boundary import reports_errors
+from archplan.cli.boundary import reports_errors, stderr_console
 from archplan.engine.trace import Trace, trace_network
 from archplan.errors import SpecError
 from archplan.report.data import trace_record
 from archplan.report.sizes import DTYPE_BYTES
 from archplan.report.tables import params_table, trace_table
 from archplan.spec import Network, load_spec
+
+WARNING_STYLE = "bold yellow"
 
 SpecArg = Annotated[
     Path,
@@ -47,12 +50,21 @@ BatchOpt = Annotated[
 
 
 def traced(path: Path) -> Trace:
-    """Load and trace a spec file; shape problems are reported with the file's path."""
+    """Load and trace a spec file; shape problems are reported with the file's path, and any
+    warning is printed on stderr (the command still succeeds)."""
     network = load_spec(path)
     try:
-        return trace_network(network)
+        result = trace_network(network)
     except SpecError as error:
         raise SpecError(f"{path}: {error}") from None
+    print_warnings(path, result.warnings)
+    return result
+
+
+def print_warnings(path: Path, warnings: tuple[str, ...]) -> None:
+    """One yellow ``warning: FILE: ...`` line on stderr per warning."""
+    for warning in warnings:
+        stderr_console().print(f"[{WARNING_STYLE}]warning:[/] {escape(f'{path}: {warning}')}")
 
 
 def bytes_per_value(dtype: str) -> int:

@@ -4,6 +4,9 @@ These are the rules Keras applies (``compute_conv_output_shape``, ``compute_pool
 
 - convolution, ``valid``: ``⌊(D − d·(N − 1) − 1) / s⌋ + 1``; ``same``: ``⌈D / s⌉``
 - pooling, ``valid``: ``⌊(D − P) / s⌋ + 1``; ``same``: ``⌈D / s⌉``
+- transposed convolution (``compute_conv_transpose_output_shape``), with ``K = d·(N − 1) + 1``:
+  ``valid``: ``(D − 1)·s + max(K, s)``, or ``(D − 1)·s + K + p`` with ``output_padding`` p;
+  ``same``: ``D·s``, or ``(D − 1)·s + (K mod 2) + p`` with ``output_padding`` p
 
 The text uses the simplest form that is still true, so a learner reads ``32 − 5 + 1 = 28`` for a
 stride-1 valid convolution rather than the general formula.
@@ -66,11 +69,45 @@ def pool_length(size: int, pool: int, stride: int, padding: str) -> Length:
     return Length(value, f"⌊({size} − {pool}) / {stride}⌋ + 1 = {value}")
 
 
+def transpose_length(
+    size: int, kernel: int, stride: int, dilation: int, padding: str, output_padding: int | None
+) -> Length:
+    """Positions a transposed convolution writes along one axis (Keras' rule, TensorFlow's own)."""
+    span = dilation * (kernel - 1) + 1
+    span_text = str(kernel) if dilation == 1 else f"{dilation}·({kernel} − 1) + 1"
+    if output_padding is None:
+        return _transpose_default(size, span, span_text, stride, padding)
+    if padding == "same":
+        value = (size - 1) * stride + span % 2 + output_padding
+        odd = f"{kernel} mod 2" if dilation == 1 else f"({span_text}) mod 2"
+        return Length(value, f"({size} − 1)·{stride} + {odd} + {output_padding} = {value}")
+    value = (size - 1) * stride + span + output_padding
+    return Length(value, f"({size} − 1)·{stride} + {span_text} + {output_padding} = {value}")
+
+
+def _transpose_default(size: int, span: int, span_text: str, stride: int, padding: str) -> Length:
+    """Without ``output_padding``: ``D·s`` (same), ``(D − 1)·s + max(K, s)`` (valid)."""
+    if padding == "same":
+        value = size * stride
+        return Length(value, f"{size} (same)" if stride == 1 else f"{size}·{stride} = {value}")
+    value = (size - 1) * stride + max(span, stride)
+    if stride == 1:
+        return Length(value, f"{size} + {span_text} − 1 = {value}")
+    if stride > span:
+        return Length(value, f"({size} − 1)·{stride} + max({span_text}, {stride}) = {value}")
+    return Length(value, f"({size} − 1)·{stride} + {span_text} = {value}")
+
+
 def per_axis(height: Length, width: Length) -> tuple[str, ...]:
     """One line for both axes when their arithmetic reads the same, else one line each."""
-    if height.text == width.text:
-        return (f"H, W: {height.text}",)
-    return (f"H: {height.text}", f"W: {width.text}")
+    return axis_lines(height.text, width.text)
+
+
+def axis_lines(height: str, width: str) -> tuple[str, ...]:
+    """``('H, W: 32 − 3 + 1 = 30',)`` when both read the same, else ``('H: ...', 'W: ...')``."""
+    if height == width:
+        return (f"H, W: {height}",)
+    return (f"H: {height}", f"W: {width}")
 
 
 def product(factors: tuple[int, ...] | list[int]) -> int:

@@ -9,7 +9,11 @@ counted here as *other ops*, one per elementary operation, and never folded into
 - pooling: ``P − 1`` comparisons per output value for a maximum, ``P − 1`` adds and one division for
   a mean, for a window of ``P`` values (border windows under ``same`` padding are counted as full);
 - batch normalisation at inference: a multiply and an add per value (the moving statistics folded
-  into them).
+  into them);
+- element-wise merges: one operation per output value for each input joined (Add of 3 inputs: 2),
+  Average one more (the division); Concatenate only moves values (0);
+- interpolating upsampling (bilinear, bicubic, ...): a weighted sum of the ``T`` input values each
+  output value blends, ``T`` multiplies and ``T − 1`` adds; nearest-neighbour copies (0).
 """
 
 from __future__ import annotations
@@ -33,3 +37,8 @@ def reduction_ops(outputs: int, window: int, reduction: Reduction) -> int:
 
 NORMALIZATION_OPS_PER_VALUE = 2
 """Batch normalisation at inference is ``x·a + b`` per value, with the statistics folded in."""
+
+
+def interpolation_ops(values: int, taps: int) -> int:
+    """Work to blend ``taps`` input values into each of ``values`` outputs; copying is free."""
+    return 0 if taps == 1 else values * (2 * taps - 1)

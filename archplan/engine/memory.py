@@ -7,7 +7,9 @@ training estimate is the sum of what must live together during one training step
 - one gradient per trainable parameter;
 - the optimizer's slots, per trainable parameter: SGD 1 with momentum (else 0), Adam 2 (3 with
   amsgrad), RMSprop 1 (+1 with momentum, +1 centred), as Keras' optimizers allocate them;
-- the activations kept for the backward pass: the input batch and every layer's output for it.
+- the activations kept for the backward pass: the input batch and every layer's output for it,
+  each once however many layers take it (on a graph, a layer the output does not depend on is
+  left out, as Keras leaves it out of the model).
 
 It leaves out what depends on the framework and the device: workspace buffers of convolution
 kernels, temporary tensors inside a layer (a pre-activation beside its activation), the gradients of

@@ -16,10 +16,22 @@ A layer describes its effect with a :data:`Reach`: a :class:`Window` per spatial
 (each output value depends on one position: activations, Dense per position, normalisation); or
 ``GLOBAL`` (each output value depends on every position: Flatten, global pooling). After ``GLOBAL``
 the spatial layout is gone, every unit sees the whole input, and ``jump``/``start`` no longer apply.
+
+Upsampling (UpSampling2D, Conv2DTranspose) is a :class:`Spread`: each input unit spreads over
+``factor`` output units, so ``jump`` is divided by the factor and may become a fraction of a pixel,
+the field grows by ``(taps − 1)·jump`` for the ``taps`` input units one output unit reads at most,
+and ``start`` moves to the best straight-line fit of the units' centres. After upsampling, units are
+no longer evenly placed over the input pixels: the numbers describe a typical unit (the field of a
+later window may be up to one input unit larger or smaller for some units).
+
+On a graph, a merge (Add, Concatenate, ...) sees the fields of all its inputs; archplan follows the
+path with the largest field, per axis, with that path's ``jump`` and ``start``
+(:func:`merge_fields`); one input that sees the whole input makes the merge see it too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -42,8 +54,28 @@ class Window:
         return self.dilation * (self.kernel - 1) + 1
 
 
-Reach = tuple[Window, ...] | Literal["pointwise", "global"]
+@dataclass(frozen=True)
+class Spread:
+    """Upsampling along one axis: each input unit spreads over ``factor`` output units.
+
+    ``taps`` is the most input units one output unit reads (nearest neighbour: 1, bilinear: 2);
+    ``offset`` is where the centre of output unit 0 sits, in input units from input unit 0, on
+    the straight line through all the output units' centres.
+    """
+
+    factor: int
+    taps: int = 1
+    offset: float = 0.0
+
+
+Reach = tuple[Window | Spread, ...] | Literal["pointwise", "global"]
 """How far one output value reaches into the layer's input."""
+
+
+def tidy(value: float) -> float:
+    """A whole number as an ``int`` (so JSON and tables print ``4``, not ``4.0``)."""
+    rounded = round(value)
+    return int(rounded) if abs(value - rounded) < 1e-9 else value
 
 
 def window(
@@ -81,8 +113,9 @@ class Field:
     ``jump`` and ``start`` are None once the spatial layout is gone (``whole`` is then true).
     """
 
-    size: tuple[int, ...]
-    jump: tuple[int, ...] | None
+    size: tuple[float, ...]
+    """Whole input pixels on every axis, except after upsampling (see :class:`Spread`)."""
+    jump: tuple[float, ...] | None
     start: tuple[float, ...] | None
 
     @property
@@ -112,14 +145,52 @@ def advance(field: Field, reach: Reach, input_shape: tuple[int, ...]) -> Field:
         raise ValueError(
             f"a window on {len(reach)} axes cannot follow a field on {len(field.size)} axes"
         )
+    axes = [
+        _advance_axis(size, jump, start, step)
+        for size, jump, start, step in zip(field.size, field.jump, field.start, reach, strict=True)
+    ]
     return Field(
-        size=tuple(
-            size + (w.span - 1) * jump
-            for size, jump, w in zip(field.size, field.jump, reach, strict=True)
-        ),
-        jump=tuple(jump * w.stride for jump, w in zip(field.jump, reach, strict=True)),
-        start=tuple(
-            start + ((w.span - 1) / 2 - w.pad_before) * jump
-            for start, jump, w in zip(field.start, field.jump, reach, strict=True)
-        ),
+        size=tuple(axis[0] for axis in axes),
+        jump=tuple(axis[1] for axis in axes),
+        start=tuple(axis[2] for axis in axes),
+    )
+
+
+def _advance_axis(
+    size: float, jump: float, start: float, step: Window | Spread
+) -> tuple[float, float, float]:
+    """(size, jump, start) along one axis after one window or spread."""
+    if isinstance(step, Spread):
+        return (
+            tidy(size + (step.taps - 1) * jump),
+            tidy(jump / step.factor),
+            float(tidy(start + step.offset * jump)),
+        )
+    return (
+        tidy(size + (step.span - 1) * jump),
+        tidy(jump * step.stride),
+        float(tidy(start + ((step.span - 1) / 2 - step.pad_before) * jump)),
+    )
+
+
+def merge_fields(fields: Sequence[Field | None]) -> Field | None:
+    """The field of a merge: per axis, the largest of its inputs' fields, with its jump and start.
+
+    Unknown if any input's field is unknown; the whole input if any input sees all of it.
+    """
+    known = [field for field in fields if field is not None]
+    if len(known) != len(fields) or not known:
+        return None
+    whole = [field for field in known if field.whole]
+    if whole:
+        return whole[0]
+    axes = []
+    for axis in range(len(known[0].size)):
+        widest = max(known, key=lambda field: field.size[axis])
+        jump, start = widest.jump or (), widest.start or ()  # never empty: none is whole
+        axes.append((widest.size[axis], jump[axis], start[axis]))
+    return Field(
+        size=tuple(axis[0] for axis in axes),
+        jump=tuple(axis[1] for axis in axes),
+        start=tuple(axis[2] for axis in axes),
     )

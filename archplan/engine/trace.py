@@ -1,16 +1,24 @@
-"""Walk a network from its input to its output, applying each layer's rules in turn."""
+"""Walk a network from its input to its output, applying each layer's rules in turn.
+
+Layers are taken in the file's order, which the spec guarantees is an order in which every layer's
+inputs are ready (references point backwards). Each layer's input shapes are the outputs it names;
+a merge's receptive field follows its widest input (:func:`archplan.engine.receptive.merge_fields`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from archplan.engine.arith import product
-from archplan.engine.receptive import Field, Reach, advance, input_field
+from archplan.engine.graph import reaching_output, unused_outputs, unused_warning
+from archplan.engine.hints import Step, mismatch_message
+from archplan.engine.receptive import Field, Reach, advance, input_field, merge_fields
 from archplan.errors import SpecError
-from archplan.layers import LayerShapeError
+from archplan.layers import Inference, LayerShapeError
 from archplan.layers.args import Shape
-from archplan.layers.base import Layer, format_shape
-from archplan.spec.network import Network
+from archplan.layers.base import format_shape
+from archplan.layers.merging import MergeMismatchError
+from archplan.spec.network import INPUT, Network, Node
 from archplan.spec.training import Training
 
 
@@ -23,6 +31,7 @@ class LayerTrace:
     type: str
     arguments: str
     input_shape: Shape
+    """The (first) input's shape; all of a merge's are in ``input_shapes``."""
     output_shape: Shape
     trainable_params: int
     non_trainable_params: int
@@ -34,6 +43,12 @@ class LayerTrace:
     """Work that is not multiply-accumulate (see :mod:`archplan.engine.costs`)."""
     field: Field | None = None
     """What one output unit sees of the network's input; None after a layer without a rule."""
+    inputs: tuple[str, ...] = ()
+    """The names of the outputs it takes (``"input"``: the network's input), in order."""
+    input_shapes: tuple[Shape, ...] = ()
+    """The shape of each of ``inputs``."""
+    reaches_output: bool = True
+    """False for a layer the output does not depend on: Keras leaves it out, and the totals too."""
 
     @property
     def params(self) -> int:
@@ -52,13 +67,35 @@ class LayerTrace:
 
 @dataclass(frozen=True)
 class Trace:
-    """A traced network: every layer's row, and the totals Keras' summary would print."""
+    """A traced network: every layer's row, and the totals Keras' summary would print.
+
+    Totals count the layers the output depends on (all of them, unless a warning says otherwise):
+    Keras' model holds only those. Each layer's output is counted once in the activations, however
+    many layers take it.
+    """
 
     name: str
     input_shape: Shape
     layers: tuple[LayerTrace, ...]
     training: Training | None = None
     """The spec's training block, for memory estimates (batch size, optimizer)."""
+    warnings: tuple[str, ...] = ()
+    """Problems that do not stop the trace, one line each (e.g. an output nothing uses)."""
+
+    @property
+    def counted(self) -> tuple[LayerTrace, ...]:
+        """The layers in the totals: those the output depends on."""
+        return tuple(layer for layer in self.layers if layer.reaches_output)
+
+    @property
+    def branched(self) -> bool:
+        """True when a layer takes anything but the layer just before it: a graph, not a chain."""
+        previous = INPUT
+        for layer in self.layers:
+            if layer.inputs not in ((), (previous,)):
+                return True
+            previous = layer.name
+        return False
 
     @property
     def output_shape(self) -> Shape:
@@ -66,11 +103,11 @@ class Trace:
 
     @property
     def trainable_params(self) -> int:
-        return sum(layer.trainable_params for layer in self.layers)
+        return sum(layer.trainable_params for layer in self.counted)
 
     @property
     def non_trainable_params(self) -> int:
-        return sum(layer.non_trainable_params for layer in self.layers)
+        return sum(layer.non_trainable_params for layer in self.counted)
 
     @property
     def total_params(self) -> int:
@@ -79,7 +116,7 @@ class Trace:
     @property
     def total_macs(self) -> int | None:
         """Multiply-accumulates for one sample; None if a layer type has no cost rule."""
-        counts = [layer.macs for layer in self.layers]
+        counts = [layer.macs for layer in self.counted]
         return None if None in counts else sum(c for c in counts if c is not None)
 
     @property
@@ -88,12 +125,12 @@ class Trace:
 
     @property
     def total_other_ops(self) -> int:
-        return sum(layer.other_ops for layer in self.layers)
+        return sum(layer.other_ops for layer in self.counted)
 
     @property
     def activations(self) -> int:
         """Values in all layers' outputs for one sample (the input not included)."""
-        return sum(layer.activations for layer in self.layers)
+        return sum(layer.activations for layer in self.counted)
 
     @property
     def input_values(self) -> int:
@@ -102,14 +139,14 @@ class Trace:
     @property
     def depth(self) -> int:
         """Layers with weights, the way a network is called 16 layers deep."""
-        return sum(1 for layer in self.layers if layer.params)
+        return sum(1 for layer in self.counted if layer.params)
 
     @property
     def last_spatial_field(self) -> Field | None:
         """The field of the last layer that still has a spatial layout (before Flatten)."""
         fields = [
             layer.field
-            for layer in self.layers
+            for layer in self.counted
             if layer.field is not None and layer.field.size and not layer.field.whole
         ]
         return fields[-1] if fields else None
@@ -121,39 +158,79 @@ def _next_field(field: Field | None, reach: Reach | None, input_shape: Shape) ->
 
 
 def trace_network(network: Network) -> Trace:
-    """Every layer's shapes and parameters; a layer that cannot take its input is a SpecError."""
-    shape = network.input_shape
-    field: Field | None = input_field(shape)
+    """Every layer's shapes and parameters; a layer that cannot take its inputs is a SpecError."""
+    outputs: dict[str, tuple[Shape, Field | None]] = {
+        INPUT: (network.input_shape, input_field(network.input_shape))
+    }
+    steps: dict[str, Step] = {}
     rows = []
-    layers: list[Layer] = list(network.layers)
-    for index, (layer, name) in enumerate(zip(layers, network.layer_names(), strict=True)):
-        try:
-            inferred = layer.infer(shape)
-        except LayerShapeError as problem:
-            where = f"layers[{index}] ({name!r}, {layer.keras_class})"
-            raise SpecError(f"{where} on input {format_shape(shape)}: {problem}") from None
-        field = _next_field(field, inferred.reach, network.input_shape)
-        rows.append(
-            LayerTrace(
-                index=index,
-                name=name,
-                type=layer.keras_class,
-                arguments=layer.describe(),
-                input_shape=shape,
-                output_shape=inferred.output_shape,
-                trainable_params=inferred.trainable,
-                non_trainable_params=inferred.non_trainable,
-                param_formula=inferred.param_formula,
-                arithmetic=inferred.arithmetic,
-                macs=inferred.macs,
-                other_ops=inferred.other_ops,
-                field=field,
-            )
-        )
-        shape = inferred.output_shape
+    nodes = network.nodes()
+    reached = reaching_output(nodes)
+    for node in nodes:
+        shapes = tuple(outputs[name][0] for name in node.inputs)
+        inferred = _infer(node, shapes, steps)
+        fields = [outputs[name][1] for name in node.inputs]
+        merged = fields[0] if len(fields) == 1 else merge_fields(fields)
+        field = _next_field(merged, inferred.reach, network.input_shape)
+        rows.append(_row(node, shapes, inferred, field, reaches_output=node.name in reached))
+        outputs[node.name] = (inferred.output_shape, field)
+        steps[node.name] = Step(node, shapes[0], inferred.output_shape)
     return Trace(
         name=network.name or "network",
         input_shape=network.input_shape,
         layers=tuple(rows),
         training=network.training,
+        warnings=tuple(unused_warning(node) for node in unused_outputs(nodes)),
+    )
+
+
+def _infer(node: Node, shapes: tuple[Shape, ...], steps: dict[str, Step]) -> Inference:
+    """The layer's rules on its inputs' shapes; a refusal becomes a SpecError saying where."""
+    try:
+        return node.layer.infer_inputs(shapes)
+    except LayerShapeError as problem:
+        raise SpecError(_refusal(node, shapes, problem, steps)) from None
+
+
+def _refusal(
+    node: Node, shapes: tuple[Shape, ...], problem: LayerShapeError, steps: dict[str, Step]
+) -> str:
+    """``layers[3] ('conv2d', Conv2D) on input (4, 4, 1): ...``; a merge's names its inputs."""
+    where = f"layers[{node.index}] ({node.name!r}, {node.layer.keras_class})"
+    if isinstance(problem, MergeMismatchError):
+        return mismatch_message(where, problem, node.inputs, shapes, steps)
+    if len(shapes) == 1:
+        return f"{where} on input {format_shape(shapes[0])}: {problem}"
+    received = ", ".join(
+        f"{format_shape(shape)} from {name!r}"
+        for name, shape in zip(node.inputs, shapes, strict=True)
+    )
+    return f"{where} on inputs {received}: {problem}"
+
+
+def _row(
+    node: Node,
+    shapes: tuple[Shape, ...],
+    inferred: Inference,
+    field: Field | None,
+    *,
+    reaches_output: bool,
+) -> LayerTrace:
+    return LayerTrace(
+        index=node.index,
+        name=node.name,
+        type=node.layer.keras_class,
+        arguments=node.layer.describe(),
+        input_shape=shapes[0],
+        output_shape=inferred.output_shape,
+        trainable_params=inferred.trainable,
+        non_trainable_params=inferred.non_trainable,
+        param_formula=inferred.param_formula,
+        arithmetic=inferred.arithmetic,
+        macs=inferred.macs,
+        other_ops=inferred.other_ops,
+        field=field,
+        inputs=node.inputs,
+        input_shapes=shapes,
+        reaches_output=reaches_output,
     )

@@ -8,15 +8,25 @@ the JSON Schema and the engine pick it up from there.
 
 from __future__ import annotations
 
-from typing import Annotated, Union
+from typing import TYPE_CHECKING, Annotated, Union
 
 from pydantic import Field
 
-from archplan.layers import conv, core, normalization, pooling, reshaping  # noqa: F401 (registers)
+from archplan.layers import (  # noqa: F401 (registers the layer types)
+    conv,
+    core,
+    merging,
+    normalization,
+    pooling,
+    reshaping,
+)
 from archplan.layers.base import LAYER_CLASSES, Inference, Layer, LayerShapeError
 
-AnyLayer = Annotated[Union[tuple(LAYER_CLASSES)], Field(discriminator="type")]  # type: ignore[valid-type]
-"""Any registered layer spec, told apart by its ``type``."""
+if TYPE_CHECKING:
+    AnyLayer = Layer
+else:
+    AnyLayer = Annotated[Union[tuple(LAYER_CLASSES)], Field(discriminator="type")]
+    """Any registered layer spec, told apart by its ``type``."""
 
 
 def layer_types() -> dict[str, type[Layer]]:
@@ -28,4 +38,4 @@ def layer_types() -> dict[str, type[Layer]]:
     }
 
 
-__all__ = ["AnyLayer", "Inference", "Layer", "LayerShapeError", "LAYER_CLASSES", "layer_types"]
+__all__ = ["LAYER_CLASSES", "AnyLayer", "Inference", "Layer", "LayerShapeError", "layer_types"]

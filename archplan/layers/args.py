@@ -25,8 +25,15 @@ ACTIVATIONS: tuple[str, ...] = (
 """Keras' element-wise activations that take no arguments (``keras.activations`` names)."""
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def int_items(value: object, count: int) -> tuple[int, ...] | None:
+    """``n`` → ``(n,) * count``; a list of ``count`` integers → a tuple; anything else → None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,) * count
+    if isinstance(value, (list, tuple)) and len(value) == count:
+        items = [item for item in value if isinstance(item, int) and not isinstance(item, bool)]
+        if len(items) == count:
+            return tuple(items)
+    return None
 
 
 def _pair_validator(minimum: int) -> Any:
@@ -34,15 +41,10 @@ def _pair_validator(minimum: int) -> Any:
 
     def to_pair(value: object) -> Pair:
         expected = f"expected an integer >= {minimum} or a list [height, width] of them"
-        if _is_int(value):
-            items = [value, value]
-        elif isinstance(value, (list, tuple)) and len(value) == 2 and all(map(_is_int, value)):
-            items = list(value)
-        else:
+        items = int_items(value, 2)
+        if items is None or min(items) < minimum:
             raise ValueError(f"{expected}, got {value!r}")
-        if min(items) < minimum:  # type: ignore[type-var]
-            raise ValueError(f"{expected}, got {value!r}")
-        return (int(items[0]), int(items[1]))  # type: ignore[call-overload]
+        return (items[0], items[1])
 
     return to_pair
 
@@ -83,10 +85,27 @@ ActivationName = Annotated[
 
 def _check_layer_name(value: str) -> str:
     if not value or "/" in value or value != value.strip():
-        raise ValueError(f"a layer name must be non-empty, without '/' or surrounding spaces, got {value!r}")
+        raise ValueError(
+            f"a layer name must be non-empty, without '/' or surrounding spaces, got {value!r}"
+        )
     if value == "input":
         raise ValueError("'input' names the network's input; choose another layer name")
     return value
 
 
 LayerName = Annotated[str, AfterValidator(_check_layer_name)]
+
+
+def as_tuple(value: Any) -> Any:
+    """A list as a tuple (strict models take tuples only from JSON arrays otherwise)."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _names_list(value: Any) -> Any:
+    if isinstance(value, str):
+        raise ValueError(f'expected a list of layer names, e.g. ["{value}"], got {value!r}')
+    return as_tuple(value)
+
+
+LayerRefs = Annotated[tuple[str, ...], BeforeValidator(_names_list)]
+"""Names of earlier layers' outputs (or ``"input"``): ``["stem", "conv2d_1"]``."""

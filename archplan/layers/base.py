@@ -8,15 +8,16 @@ position in a network: the engine adds that when it reports a problem.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from archplan.engine.arith import group
 from archplan.engine.receptive import Reach
-from archplan.layers.args import LayerName, Shape
+from archplan.layers.args import LayerName, LayerRefs, Shape
 
 
 class LayerShapeError(ValueError):
@@ -51,26 +52,64 @@ class Layer(BaseModel):
 
     keras_class: ClassVar[str]
     """The Keras class that realizes this spec (``type`` may be an alias of it)."""
+    merges: ClassVar[bool] = False
+    """True for merge layers (Add, Concatenate, ...): Keras calls them on a list of tensors."""
 
     name: LayerName | None = None
+    inputs: LayerRefs | None = Field(
+        default=None,
+        description="Names of earlier layers (or 'input') this layer takes; "
+        "default: the layer just before it.",
+    )
+
+    @model_validator(mode="after")
+    def _input_count(self) -> Layer:
+        """A layer that is not a merge takes exactly one input; a merge needs a list of them."""
+        if self.inputs is not None and not self.inputs:
+            raise ValueError("inputs: an empty list; name at least one earlier layer or 'input'")
+        if self.merges and self.inputs is None:
+            raise ValueError(
+                f"{self.keras_class} needs `inputs`: a list of the layers to merge, "
+                'e.g. "inputs": ["stem", "conv2d_1"]'
+            )
+        if not self.merges and self.inputs is not None and len(self.inputs) != 1:
+            names = ", ".join(repr(name) for name in self.inputs)
+            raise ValueError(
+                f"inputs: {self.keras_class} takes one input, got {len(self.inputs)} ({names}); "
+                "merge them first (Add, Concatenate, ...) and name the merge"
+            )
+        return self
 
     def infer(self, input_shape: Shape) -> Inference:
         """Apply the layer's rules to ``input_shape`` (no batch axis); raise LayerShapeError."""
         raise NotImplementedError
+
+    def infer_inputs(self, input_shapes: tuple[Shape, ...]) -> Inference:
+        """The rules for the shapes of all the layer's inputs; one-input layers take the first."""
+        return self.infer(input_shapes[0])
 
     def describe(self) -> str:
         """The arguments that shape the output, briefly, for tables and diagrams."""
         return ""
 
     def keras_arguments(self) -> dict[str, Any]:
-        """The keyword arguments of the Keras class: a spec's fields are Keras' own names."""
-        return self.model_dump(exclude={"type", "name"})
+        """The keyword arguments of the Keras class: a spec's fields are Keras' own names.
+
+        ``name`` is left to the caller (which uses the engine's names) and ``inputs`` is the
+        graph's wiring, not an argument: the caller calls the layer on those tensors.
+        """
+        return self.model_dump(exclude={"type", "name", "inputs"})
 
     @classmethod
     def default_name_prefix(cls) -> str:
         """Keras' automatic name stem: ``MaxPooling2D`` → ``max_pooling2d``."""
-        spaced = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", cls.keras_class)
-        return re.sub(r"([a-z])([A-Z])", r"\1_\2", spaced).lower()
+        return _snake_case(cls.keras_class)
+
+
+@functools.cache
+def _snake_case(name: str) -> str:
+    spaced = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", spaced).lower()
 
 
 LayerT = TypeVar("LayerT", bound=type[Layer])
@@ -101,8 +140,6 @@ def format_shape(shape: Shape) -> str:
 def weight_formula(*terms: str, total: int) -> str:
     """``'(3·3·3 + 1)·64'`` and 1792 → ``'(3·3·3 + 1)·64 = 1,792'``."""
     return f"{' + '.join(terms)} = {group(total)}"
-
-
 
 
 def check_positive(height: int, width: int, arithmetic: tuple[str, ...]) -> None:

@@ -1,4 +1,4 @@
-"""Core layer specs: Dense, Flatten, Dropout, Activation."""
+"""Core layer specs: Dense, Flatten, Dropout, Activation, Identity."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from archplan.layers.base import Inference, Layer, register
 
 @register
 class Dense(Layer):
-    """Fully connected: every unit sees every value of the last axis (acting per position on rank > 1)."""
+    """Fully connected: every unit sees every value of the last axis (per position on rank > 1)."""
 
     keras_class = "Dense"
     type: Literal["Dense"]
@@ -102,3 +102,14 @@ class Activation(Layer):
 
     def describe(self) -> str:
         return self.activation or "linear"
+
+
+@register
+class Identity(Layer):
+    """Passes its input on unchanged: a named placeholder, e.g. the shortcut of a residual block."""
+
+    keras_class = "Identity"
+    type: Literal["Identity"]
+
+    def infer(self, input_shape: Shape) -> Inference:
+        return Inference(output_shape=input_shape, macs=0, reach=POINTWISE)

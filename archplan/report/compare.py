@@ -8,6 +8,7 @@ or worse, so they are shown but not ranked.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,12 +18,12 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from archplan.engine.arith import product
 from archplan.engine.memory import Memory, estimate_memory
 from archplan.engine.trace import Trace
 from archplan.layers.base import format_shape
 from archplan.report.data import per_axis
 from archplan.report.sizes import readable_size
+from archplan.report.tables import axes_text
 
 BEST_STYLE = "bold green"
 BEST_MARK = "★"
@@ -40,7 +41,7 @@ class Compared:
     memory: Memory
 
     @property
-    def receptive_field(self) -> tuple[int, ...]:
+    def receptive_field(self) -> tuple[float, ...]:
         """The last spatial layer's field per axis; empty when the network has none."""
         field = self.trace.last_spatial_field
         return field.size if field is not None else ()
@@ -61,10 +62,13 @@ def _count(value: int | None) -> str:
     return "?" if value is None else f"{value:,}"
 
 
-def _field_text(size: tuple[int, ...]) -> str:
-    if not size:
-        return "–"
-    return str(size[0]) if len(set(size)) == 1 else "×".join(map(str, size))
+def _field_text(size: tuple[float, ...]) -> str:
+    return axes_text(size) if size else "–"
+
+
+def _area(size: tuple[float, ...]) -> float:
+    """The field's area (its size on one axis, or the product on several)."""
+    return math.prod(size)
 
 
 ROWS: tuple[Row, ...] = (
@@ -77,7 +81,7 @@ ROWS: tuple[Row, ...] = (
         lambda c: c.memory.training_bytes, readable_size, float),
     Row("output_shape", "Final shape", lambda c: c.trace.output_shape, format_shape, None),
     Row("receptive_field", "Receptive field", lambda c: c.receptive_field, _field_text,
-        lambda v: -float(product(v)) if v else float("inf")),
+        lambda v: -float(_area(v)) if v else float("inf")),
     Row("depth", "Depth (layers with weights)", lambda c: c.trace.depth, str, None),
 )  # fmt: skip
 

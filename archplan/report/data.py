@@ -4,6 +4,12 @@ Keys are only ever added, never renamed or removed. Per-axis values (receptive f
 are one number when every spatial axis agrees, else a list ``[height, width]``; ``jump`` and
 ``start`` are null once the spatial layout is gone (after Flatten or global pooling), where every
 unit sees the whole input. ``start`` is an input pixel index: 0.0 is the first pixel's centre.
+After upsampling, ``jump`` (and so the field) may be a fraction of a pixel.
+
+Each row names the outputs it takes (``inputs``: earlier layers' names, ``"input"`` for the
+network's input) with their shapes (``input_shapes``; ``input_shape`` is the first of them), and
+whether the output depends on it (``reaches_output``: false for a layer Keras would leave out of
+the model, which the totals leave out too). ``warnings`` lists problems that did not stop the trace.
 """
 
 from __future__ import annotations
@@ -55,6 +61,9 @@ def layer_record(layer: LayerTrace, *, bytes_per_value: int = 4) -> dict[str, An
         **field_record(layer.field),
         "activations": layer.activations,
         "activation_bytes": layer.activations * bytes_per_value,
+        "inputs": list(layer.inputs),
+        "input_shapes": [list(shape) for shape in layer.input_shapes or (layer.input_shape,)],
+        "reaches_output": layer.reaches_output,
     }
 
 
@@ -100,4 +109,5 @@ def trace_record(
         "total_flops": trace.total_flops,
         "total_other_ops": trace.total_other_ops,
         "memory": memory_record(memory),
+        "warnings": list(trace.warnings),
     }

@@ -1,7 +1,9 @@
 """``archplan plot``: a traced network as a Graphviz diagram, one box per layer.
 
 Like Keras' ``plot_model(show_shapes=True)``, but drawn from the trace, so no model is built. Each
-box shows the layer's name and type, the arguments that shape it, and its input and output shapes.
+box shows the layer's name and type, the arguments that shape it, and its input and output shapes;
+an arrow runs from every output a layer takes to it, so branches and merges show as drawn in the
+spec. A layer the output does not depend on gets a pale orange header and dashed arrows.
 Graphviz lays the boxes out and renders them (its ``dot`` program must be installed); this module
 imports the ``graphviz`` package, so only the ``plot`` command imports it, and only when it runs.
 """
@@ -15,12 +17,14 @@ import graphviz  # type: ignore[import-untyped]
 from archplan.engine.trace import LayerTrace, Trace
 from archplan.errors import ArchplanError
 from archplan.layers.base import format_shape
+from archplan.spec.network import INPUT
 
 FORMATS = ("svg", "png")
 FONT = "Helvetica,Arial,sans-serif"
 HEADER_COLOUR = "#dbe7f4"
 INPUT_COLOUR = "#eeeeee"
 MUTED_COLOUR = "#555555"
+UNUSED_COLOUR = "#f4e3c4"
 PNG_DPI = "96"
 """Graphviz renders PNG at 72 dpi unless told; SVG keeps its own units (a dpi would scale it)."""
 
@@ -35,12 +39,14 @@ def _box(header: str, colour: str, *lines: str) -> str:
 
 def _layer_box(layer: LayerTrace) -> str:
     header = f"<b>{escape(layer.name)}</b> ({escape(layer.type)})"
-    shapes = f"{format_shape(layer.input_shape)} → {format_shape(layer.output_shape)}"
-    return _box(header, HEADER_COLOUR, layer.arguments, shapes)
+    inputs = layer.input_shapes or (layer.input_shape,)
+    shapes = f"{', '.join(map(format_shape, inputs))} → {format_shape(layer.output_shape)}"
+    colour = HEADER_COLOUR if layer.reaches_output else UNUSED_COLOUR
+    return _box(header, colour, layer.arguments, shapes)
 
 
 def network_graph(trace: Trace, *, dpi: str | None = None) -> graphviz.Digraph:
-    """The diagram: the input, then every layer in order, each pointing at the next."""
+    """The diagram: the input, then every layer, with an arrow from each output it takes."""
     graph = graphviz.Digraph(
         name=trace.name,
         graph_attr={"rankdir": "TB", "ranksep": "0.3", "fontname": FONT, "label": trace.name,
@@ -49,13 +55,17 @@ def network_graph(trace: Trace, *, dpi: str | None = None) -> graphviz.Digraph:
         edge_attr={"color": MUTED_COLOUR, "arrowsize": "0.7"},
     )  # fmt: skip
     shape = format_shape(trace.input_shape)
-    graph.node("input", _box("<b>input</b> (InputLayer)", INPUT_COLOUR, shape))
-    previous = "input"
+    graph.node(INPUT, _box("<b>input</b> (InputLayer)", INPUT_COLOUR, shape))
+    nodes = {INPUT: INPUT}
+    previous = INPUT
     for layer in trace.layers:
         node = f"layer{layer.index}"
         graph.node(node, _layer_box(layer))
-        graph.edge(previous, node)
-        previous = node
+        edge_style = {} if layer.reaches_output else {"style": "dashed"}
+        for name in layer.inputs or (previous,):
+            graph.edge(nodes[name], node, **edge_style)
+        nodes[layer.name] = node
+        previous = layer.name
     return graph
 
 

@@ -20,11 +20,28 @@ PARAM_STYLE = "magenta"
 COST_STYLE = "yellow"
 FIELD_STYLE = "blue"
 MUTED_STYLE = "dim"
+WARNING_STYLE = "yellow"
 TITLE_STYLE = "bold"
 
 
-def _layer_label(layer: LayerTrace) -> Text:
-    return Text.assemble((layer.name, NAME_STYLE), f" ({layer.type})")
+def _layer_label(layer: LayerTrace, *, branched: bool = False) -> Text:
+    """``conv2d (Conv2D)``; in a graph, the names it takes beneath (``← stem, b``)."""
+    label = Text.assemble((layer.name, NAME_STYLE), f" ({layer.type})")
+    if not layer.reaches_output:
+        label.append(" unused", style=WARNING_STYLE)
+    if branched:
+        label.append(f"\n← {', '.join(layer.inputs)}", style=MUTED_STYLE)
+    return label
+
+
+def _shapes(layer: LayerTrace) -> str:
+    """``(32, 32, 3) → (32, 32, 64)``; a merge's input shapes one per line."""
+    inputs = layer.input_shapes or (layer.input_shape,)
+    if len(inputs) == 1:
+        return f"{format_shape(inputs[0])} → {format_shape(layer.output_shape)}"
+    lines = [format_shape(shape) for shape in inputs]
+    lines[-1] += f" → {format_shape(layer.output_shape)}"
+    return "\n".join(lines)
 
 
 def _totals(trace: Trace, bytes_per_param: int) -> Table:
@@ -52,8 +69,16 @@ def compact(count: int | None) -> str:
     return f"{count / 10**9:,.0f}G"
 
 
-def _axes(values: tuple[int, ...]) -> str:
-    return str(values[0]) if len(set(values)) == 1 else "×".join(map(str, values))
+def _number(value: float) -> str:
+    """``4`` → ``'4'``; ``0.5`` → ``'0.5'``: fields are fractional only after upsampling."""
+    return str(value) if isinstance(value, int) else f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def axes_text(values: tuple[float, ...]) -> str:
+    """``(10, 10)`` → ``'10'``; ``(10, 12)`` → ``'10×12'``."""
+    if len(set(values)) == 1:
+        return _number(values[0])
+    return "×".join(_number(value) for value in values)
 
 
 def field_cell(field: Field | None) -> str:
@@ -63,8 +88,8 @@ def field_cell(field: Field | None) -> str:
     if not field.size:
         return "–"
     if field.jump is None:
-        return f"all {_axes(field.size)}"
-    return f"{_axes(field.size)} ({_axes(field.jump)})"
+        return f"all {axes_text(field.size)}"
+    return f"{axes_text(field.size)} ({axes_text(field.jump)})"
 
 
 def _counted(count: int | None) -> str:
@@ -120,12 +145,13 @@ def trace_table(
     table.add_column("Params", justify="right", style=PARAM_STYLE)
     table.add_column("MACs", justify="right", style=COST_STYLE, no_wrap=True)
     table.add_column("RF (jump)", justify="right", style=FIELD_STYLE, no_wrap=True)
+    branched = trace.branched
     for layer in trace.layers:
         table.add_row(
             str(layer.index),
-            _layer_label(layer),
+            _layer_label(layer, branched=branched),
             layer.arguments,
-            f"{format_shape(layer.input_shape)} → {format_shape(layer.output_shape)}",
+            _shapes(layer),
             "\n".join(layer.arithmetic),
             f"{layer.params:,}",
             compact(layer.macs),
@@ -149,10 +175,11 @@ def params_table(trace: Trace, *, bytes_per_param: int = 4) -> RenderableType:
     table.add_column("Trainable", justify="right", no_wrap=True)
     table.add_column("Non-trainable", justify="right", no_wrap=True)
     table.add_column("Params", justify="right", style=PARAM_STYLE, no_wrap=True)
+    branched = trace.branched
     for layer in trace.layers:
         table.add_row(
             str(layer.index),
-            _layer_label(layer),
+            _layer_label(layer, branched=branched),
             layer.param_formula,
             f"{layer.trainable_params:,}",
             f"{layer.non_trainable_params:,}",

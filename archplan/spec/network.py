@@ -1,14 +1,25 @@
-"""The network spec: an input shape, an ordered list of layer specs, optional training settings."""
+"""The network spec: an input shape, an ordered list of layer specs, optional training settings.
+
+The layers form a graph: a layer takes the outputs named in its ``inputs`` (earlier layers' names,
+or ``"input"`` for the network's input), or, without ``inputs``, the layer just before it (the
+first layer: the input). References point backwards only, so the file's order is an order in
+which every layer can be computed; the last layer is the output. :meth:`Network.nodes` gives each
+layer with the names it takes, for whatever walks the graph (the engine, the Keras builder).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from archplan.layers import AnyLayer, Layer
-from archplan.layers.args import PositiveInt, Shape
+from archplan.layers.args import PositiveInt, Shape, suggest
 from archplan.spec.training import Training
+
+INPUT = "input"
+"""The name a layer's ``inputs`` uses for the network's input."""
 
 
 class InputSpec(BaseModel):
@@ -17,6 +28,17 @@ class InputSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     shape: Annotated[tuple[PositiveInt, ...], Field(min_length=1)]
+
+
+@dataclass(frozen=True)
+class Node:
+    """One layer in the graph: its position, its name, its spec, and the names of what it takes."""
+
+    index: int
+    name: str
+    layer: Layer
+    inputs: tuple[str, ...]
+    """Earlier layers' names, or ``"input"``; several for a merge, in the order given."""
 
 
 class Network(BaseModel):
@@ -36,7 +58,12 @@ class Network(BaseModel):
     training: Training | None = None
 
     @model_validator(mode="after")
-    def _unique_layer_names(self) -> Network:
+    def _names_and_references(self) -> Network:
+        self._check_unique_names()
+        self._check_references()
+        return self
+
+    def _check_unique_names(self) -> None:
         seen: dict[str, int] = {}
         for index, layer in enumerate(self.layers):
             if layer.name is None:
@@ -48,7 +75,17 @@ class Network(BaseModel):
                     "layer names must be unique"
                 )
             seen[layer.name] = index
-        return self
+
+    def _check_references(self) -> None:
+        """Every name in ``inputs`` is ``"input"`` or an earlier layer's (its own or automatic)."""
+        names = self.layer_names()
+        positions = {name: index for index, name in enumerate(names)}
+        for index, (layer, name) in enumerate(zip(self.layers, names, strict=True)):
+            for reference in layer.inputs or ():
+                problem = _reference_problem(reference, index, positions, names)
+                if problem:
+                    where = f"layers[{index}] ({name!r}, {layer.keras_class})"
+                    raise ValueError(f"{where}: inputs: {problem}")
 
     @property
     def input_shape(self) -> Shape:
@@ -64,6 +101,41 @@ class Network(BaseModel):
                 layer.name if layer.name is not None else _auto_name(layer, counters, taken)
             )
         return names
+
+    def nodes(self) -> list[Node]:
+        """Every layer, in order, with its name and the names of the outputs it takes."""
+        names = self.layer_names()
+        return [
+            Node(
+                index=index,
+                name=name,
+                layer=layer,
+                inputs=layer.inputs or ((names[index - 1],) if index else (INPUT,)),
+            )
+            for index, (layer, name) in enumerate(zip(self.layers, names, strict=True))
+        ]
+
+
+def _reference_problem(
+    reference: str, index: int, positions: dict[str, int], names: list[str]
+) -> str | None:
+    """What is wrong with layer ``index`` taking ``reference``, or None if nothing is."""
+    if reference == INPUT:
+        return None
+    position = positions.get(reference)
+    if position is None:
+        return (
+            f"no layer is named {reference!r}{suggest(reference, [INPUT, *names])}; "
+            f"name an earlier layer, or {INPUT!r} for the network's input"
+        )
+    if position == index:
+        return f"{reference!r} is this layer itself; name an earlier layer, or {INPUT!r}"
+    if position > index:
+        return (
+            f"{reference!r} is defined later, at layers[{position}]; layers must come after "
+            "the layers they use"
+        )
+    return None
 
 
 def _auto_name(layer: Layer, counters: dict[str, int], taken: set[str]) -> str:

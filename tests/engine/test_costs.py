@@ -96,6 +96,28 @@ SAMPLES: dict[str, tuple[tuple[int, ...], dict[str, Any], int, int]] = {
     "GlobalAveragePooling2D": ((5, 5, 3), {"type": "GlobalAveragePooling2D"}, 0, 25 * 3),
     "GlobalMaxPooling2D": ((5, 5, 3), {"type": "GlobalMaxPooling2D"}, 0, 24 * 3),
     "ZeroPadding2D": ((4, 4, 1), {"type": "ZeroPadding2D"}, 0, 0),
+    # Depthwise: k_h·k_w·C·m per output position; separable adds the 1×1 pointwise C·m·filters.
+    "DepthwiseConv2D": ((8, 8, 4), {"type": "DepthwiseConv2D", "kernel_size": 3, "depth_multiplier": 2, "activation": "relu"},
+                        3 * 3 * 8 * 6 * 6, 2 * 6 * 6 * 8),
+    "SeparableConv2D": ((8, 8, 4), {"type": "SeparableConv2D", "filters": 5, "kernel_size": 3, "use_bias": False},
+                        (3 * 3 * 4 + 4 * 5) * 6 * 6, 0),
+    # Transposed: every input value meets every tap of every filter: H_in·W_in·C_in·k_h·k_w·filters.
+    "Conv2DTranspose": ((5, 4, 3), {"type": "Conv2DTranspose", "filters": 2, "kernel_size": 3, "strides": 2},
+                        5 * 4 * 3 * 3 * 3 * 2, 11 * 9 * 2),
+    "UpSampling2D": ((4, 4, 2), {"type": "UpSampling2D"}, 0, 0),
+    "UpSampling2D bilinear": ((4, 4, 2), {"type": "UpSampling2D", "interpolation": "bilinear"}, 0, 8 * 8 * 2 * (2 * 4 - 1)),
+    "Cropping2D": ((4, 4, 1), {"type": "Cropping2D", "cropping": 1}, 0, 0),
+    "Reshape": ((4, 4, 2), {"type": "Reshape", "target_shape": [-1]}, 0, 0),
+    "Identity": ((4, 4, 2), {"type": "Identity"}, 0, 0),
+    # Merges applied to one input here (the graph tests join several): n − 1 operations per
+    # output value, Average n (the division), Concatenate none (it only moves values).
+    "Add": ((4, 4, 2), {"type": "Add", "inputs": ["a"]}, 0, 0),
+    "Subtract": ((4, 4, 2), {"type": "Subtract", "inputs": ["a", "b"]}, 0, 0),
+    "Multiply": ((4, 4, 2), {"type": "Multiply", "inputs": ["a"]}, 0, 0),
+    "Average": ((4, 4, 2), {"type": "Average", "inputs": ["a"]}, 0, 4 * 4 * 2),
+    "Maximum": ((4, 4, 2), {"type": "Maximum", "inputs": ["a"]}, 0, 0),
+    "Minimum": ((4, 4, 2), {"type": "Minimum", "inputs": ["a"]}, 0, 0),
+    "Concatenate": ((4, 4, 2), {"type": "Concatenate", "inputs": ["a"]}, 0, 0),
 }  # fmt: skip
 
 

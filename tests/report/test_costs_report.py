@@ -36,9 +36,10 @@ def render(renderable: object, width: int = 200) -> str:
 
 def test_record_keeps_every_old_key_and_adds_the_costs() -> None:
     record = trace_record(traced("tutorial-convnet"))
-    assert set(record) == OLD_KEYS | {"total_macs", "total_flops", "total_other_ops", "memory"}
+    assert set(record) == OLD_KEYS | {"total_macs", "total_flops", "total_other_ops", "memory", "warnings"}
     assert set(record["layers"][0]) == OLD_LAYER_KEYS | {
-        "macs", "flops", "other_ops", "receptive_field", "jump", "start", "activations", "activation_bytes"
+        "macs", "flops", "other_ops", "receptive_field", "jump", "start", "activations", "activation_bytes",
+        "inputs", "input_shapes", "reaches_output",
     }  # fmt: skip
     assert (record["total_macs"], record["total_flops"]) == (47_596_160, 95_192_320)
     assert record["total_macs"] == sum(row["macs"] for row in record["layers"])
