@@ -59,10 +59,11 @@ class MaxPooling2D(_Pooling2D):
 
 @register
 class AveragePooling2D(_Pooling2D):
-    """Keeps the mean of each window."""
+    """Keeps the mean of each window. Unlike MaxPooling2D, Keras gives ``pool_size`` no default."""
 
     keras_class = "AveragePooling2D"
     type: Literal["AveragePooling2D", "AvgPool2D"]
+    pool_size: PositivePair
     reduction: ClassVar[Reduction] = "mean"
 
 

@@ -51,6 +51,7 @@ def problem(spec: dict[str, Any]) -> str:
         ({"type": "Dropout", "rate": 1.5}, "net.json: layers[0] (Dropout): rate: input should be less than or equal to 1, got 1.5"),
         ({"type": "Dense"}, "net.json: layers[0] (Dense): units: missing; this argument is required"),
         ({"type": "MaxPooling2D", "pool_size": 0}, "pool_size: expected an integer >= 1"),
+        ({"type": "AveragePooling2D"}, "net.json: layers[0] (AveragePooling2D): pool_size: missing; this argument is required"),
         ({"type": "ZeroPadding2D", "padding": [[1], [2, 3]]},
          "padding: expected an integer >= 0, [height, width] or [[top, bottom], [left, right]], got [[1], [2, 3]]"),
     ],
