@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from archplan import __version__
-from archplan.cli import plan
+from archplan.cli import costs, plan, realize
 
 app = typer.Typer(
     name="archplan",
@@ -41,6 +41,8 @@ def _main(
 
 
 plan.register(app)
+realize.register(app)
+costs.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,189 @@
+"""Run folders: claimed once, written atomically, read back to resume.
+
+A run folder always describes a consistent state: every file is written to a temporary file beside
+it and moved into place, and after each epoch the model and history are saved together, so a crash
+or Ctrl-C leaves the last completed epoch on disk, ready for ``--resume``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from archplan.errors import RunError, SpecError
+from archplan.keras.history import EpochRecord, history_csv, history_json, parse_history_json
+from archplan.spec import Network, parse_spec
+
+MODEL_FILE = "model.keras"
+HISTORY_JSON = "history.json"
+HISTORY_CSV = "history.csv"
+METRICS_FILE = "metrics.json"
+SUMMARY_FILE = "summary.txt"
+PLOT_FILE = "history.png"
+SPEC_FILE = "spec.json"
+SETTINGS_FILE = "run.json"
+RUNS_ROOT = Path("runs")
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """The effective settings of a run (``run.json``): what ``--resume`` needs to go on alike."""
+
+    spec: str
+    data: str | None
+    limit: int | None
+    test_limit: int | None
+    seed: int
+    epochs: int
+    batch_size: int
+    backend: str
+
+
+def default_run_dir(spec_name: str, now: datetime) -> Path:
+    """``runs/<spec-name>-<YYYYmmdd-HHMMSS>``, the name reduced to file-name-safe characters."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", spec_name).strip("-.") or "run"
+    return RUNS_ROOT / f"{safe}-{now:%Y%m%d-%H%M%S}"
+
+
+class RunFolder:
+    """One run's folder and the files archplan keeps in it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @staticmethod
+    def check_free(path: Path, *, force: bool) -> None:
+        """Refuse a folder that already holds files (runs are never overwritten) unless forced."""
+        if path.exists() and not path.is_dir():
+            raise RunError(f"{path} is a file, not a run folder; choose another --out")
+        if path.is_dir() and any(path.iterdir()) and not force:
+            raise RunError(
+                f"{path} already holds files, and a run is never overwritten; choose another "
+                f"--out, continue it with --resume {path}, or pass --force to replace archplan's "
+                "files in it"
+            )
+
+    @classmethod
+    def claim(cls, path: Path, *, force: bool) -> RunFolder:
+        """The folder of a new run, created if need be."""
+        cls.check_free(path, force=force)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise RunError(f"cannot create the run folder {path}: {error.strerror}") from None
+        return cls(path)
+
+    @classmethod
+    def reopen(cls, path: Path) -> RunFolder:
+        """An existing run's folder, for ``--resume``."""
+        folder = cls(path)
+        if not path.is_dir():
+            raise RunError(f"--resume {path}: no such run folder")
+        for name in (SETTINGS_FILE, SPEC_FILE, MODEL_FILE, HISTORY_JSON):
+            if not folder.file(name).is_file():
+                raise RunError(
+                    f"--resume {path}: it has no {name}, so there is nothing to resume (a run "
+                    "saves its model after its first epoch); start a new run instead"
+                )
+        return folder
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+    def write_text(self, name: str, text: str) -> None:
+        write_atomically(self.file(name), lambda tmp: _write_synced(tmp, text))
+
+    def write_json(self, name: str, data: Any) -> None:
+        self.write_text(name, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+    def save_model(self, model: Any) -> None:
+        write_atomically(self.file(MODEL_FILE), lambda tmp: model.save(tmp))
+
+    def load_model(self) -> Any:
+        """The saved model, compiled, with its optimizer's state (Keras must be loaded)."""
+        import keras
+
+        where = self.file(MODEL_FILE)
+        try:
+            return keras.saving.load_model(where)
+        except Exception as error:  # any failure means the file cannot be used
+            reason = " ".join(str(error).split())[:200]
+            raise _unreadable(where, reason) from None
+
+    def save_history(self, history: Sequence[EpochRecord], *, title: str) -> None:
+        """history.json, history.csv and the plot, all of the same epochs."""
+        from archplan.report.plots import plot_history
+
+        self.write_text(HISTORY_JSON, history_json(history))
+        self.write_text(HISTORY_CSV, history_csv(history))
+        write_atomically(self.file(PLOT_FILE), lambda tmp: plot_history(history, tmp, title=title))
+
+    def save_setup(self, network: Network, settings: RunSettings, details: dict[str, Any]) -> None:
+        """The spec and the effective settings, written before training starts."""
+        self.write_json(SPEC_FILE, spec_record(network))
+        self.write_json(SETTINGS_FILE, {"settings": asdict(settings), **details})
+
+    def read_settings(self) -> RunSettings:
+        where = self.file(SETTINGS_FILE)
+        try:
+            data = json.loads(where.read_text(encoding="utf-8"))["settings"]
+            settings = RunSettings(**{f.name: data[f.name] for f in fields(RunSettings)})
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise _unreadable(where, repr(error)) from None
+        return settings
+
+    def read_network(self) -> Network:
+        where = self.file(SPEC_FILE)
+        try:
+            data = json.loads(where.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise _unreadable(where, str(error)) from None
+        try:
+            return parse_spec(data, source=str(where))
+        except SpecError as error:
+            raise RunError(f"the run's saved spec is no longer valid: {error}") from None
+
+    def read_history(self) -> list[EpochRecord]:
+        where = self.file(HISTORY_JSON)
+        try:
+            return parse_history_json(where.read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise _unreadable(where, repr(error)) from None
+
+
+def spec_record(network: Network) -> dict[str, Any]:
+    """The validated spec as JSON data that :func:`parse_spec` reads back to the same network."""
+    return network.model_dump(mode="json", by_alias=True, exclude={"json_schema_url"})
+
+
+def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+    """Have ``write`` fill a temporary file beside ``path``, then move it into place in one step.
+
+    The temporary name keeps the suffix (Keras saves ``.keras`` files only) and is made up rather
+    than created by ``mkstemp``, so the file gets the usual permissions, not owner-only ones.
+    """
+    temporary = path.with_name(f".{path.stem}.{os.getpid()}-{secrets.token_hex(4)}{path.suffix}")
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _unreadable(where: Path, reason: str) -> RunError:
+    return RunError(f"{where} cannot be read back ({reason}); the run cannot be resumed")
+
+
+def _write_synced(path: Path, text: str) -> None:
+    with path.open("w", encoding="utf-8") as stream:
+        stream.write(text)
+        stream.flush()
+        os.fsync(stream.fileno())
