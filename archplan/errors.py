@@ -14,7 +14,7 @@ class ArchplanError(Exception):
 
 
 class SpecError(ArchplanError):
-    """A spec file that cannot be read, parsed or validated, or that describes an impossible network."""
+    """A spec file that cannot be read, parsed or validated, or that describes an impossible net."""
 
 
 class DataError(ArchplanError):
@@ -26,6 +26,6 @@ class RunError(ArchplanError):
 
 
 class MismatchError(ArchplanError):
-    """The engine and Keras disagree: a bug in one of them, not in the user's input (exit code 1)."""
+    """The engine and Keras disagree: a bug in one of them, not in the user's input (exit 1)."""
 
     exit_code = 1

@@ -9,7 +9,7 @@ _UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
 
 
 def readable_size(n_bytes: float) -> str:
-    """``2526632`` → ``'2.41 MB'``: powers of 1024, two decimals, as Keras prints parameter memory."""
+    """``2526632`` → ``'2.41 MB'``: powers of 1024, two decimals, as Keras prints weight memory."""
     size = float(n_bytes)
     for unit in _UNITS[:-1]:
         if size < 1024:

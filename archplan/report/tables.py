@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich import box
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
@@ -22,6 +24,9 @@ FIELD_STYLE = "blue"
 MUTED_STYLE = "dim"
 WARNING_STYLE = "yellow"
 TITLE_STYLE = "bold"
+
+WIDE_TRACE_WIDTH = 150
+"""Below this many columns the trace table stacks arguments and arithmetic under each layer."""
 
 
 def _layer_label(layer: LayerTrace, *, branched: bool = False) -> Text:
@@ -131,12 +136,39 @@ def trace_table(
     trace: Trace, *, bytes_per_param: int = 4, batch_size: int | None = None
 ) -> RenderableType:
     """Every layer: arguments, shapes, arithmetic, parameters, MACs, receptive field; totals."""
-    table = Table(
+    memory = estimate_memory(trace, bytes_per_value=bytes_per_param, batch_size=batch_size)
+    footer = (_totals(trace, bytes_per_param), _costs(trace, memory))
+    return _ByWidth(
+        wide=Group(_wide_trace_rows(trace), *footer),
+        narrow=Group(_narrow_trace_rows(trace), *footer),
+        min_wide_width=WIDE_TRACE_WIDTH,
+    )
+
+
+@dataclass(frozen=True)
+class _ByWidth:
+    """One of two layouts, chosen by the width the console gives when it renders."""
+
+    wide: RenderableType
+    narrow: RenderableType
+    min_wide_width: int
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.wide if options.max_width >= self.min_wide_width else self.narrow
+
+
+def _trace_frame(trace: Trace) -> Table:
+    return Table(
         title=f"{trace.name}: input {format_shape(trace.input_shape)}",
         title_style=TITLE_STYLE,
         box=box.SIMPLE_HEAD,
         header_style=HEADER_STYLE,
     )
+
+
+def _wide_trace_rows(trace: Trace) -> Table:
+    """One column per fact, for terminals wide enough to show a layer on one line."""
+    table = _trace_frame(trace)
     table.add_column("#", justify="right", style=MUTED_STYLE)
     table.add_column("Layer (type)", no_wrap=True)
     table.add_column("Arguments")
@@ -157,8 +189,33 @@ def trace_table(
             compact(layer.macs),
             field_cell(layer.field),
         )
-    memory = estimate_memory(trace, bytes_per_value=bytes_per_param, batch_size=batch_size)
-    return Group(table, _totals(trace, bytes_per_param), _costs(trace, memory))
+    return table
+
+
+def _narrow_trace_rows(trace: Trace) -> Table:
+    """Arguments and arithmetic stacked under each layer's name, for 80-column terminals."""
+    table = _trace_frame(trace)
+    table.add_column("#", justify="right", style=MUTED_STYLE)
+    table.add_column("Layer (type) · arguments · arithmetic", overflow="fold")
+    table.add_column("Output", style=SHAPE_STYLE, no_wrap=True)
+    table.add_column("Params", justify="right", style=PARAM_STYLE, no_wrap=True)
+    table.add_column("MACs", justify="right", style=COST_STYLE, no_wrap=True)
+    table.add_column("RF (jump)", justify="right", style=FIELD_STYLE, no_wrap=True)
+    branched = trace.branched
+    for layer in trace.layers:
+        cell = _layer_label(layer, branched=branched)
+        for detail in (layer.arguments, *layer.arithmetic):
+            if detail:
+                cell.append(f"\n  {detail}", style=MUTED_STYLE)
+        table.add_row(
+            str(layer.index),
+            cell,
+            "×".join(map(str, layer.output_shape)),
+            f"{layer.params:,}",
+            compact(layer.macs),
+            field_cell(layer.field),
+        )
+    return table
 
 
 def params_table(trace: Trace, *, bytes_per_param: int = 4) -> RenderableType:

@@ -34,6 +34,16 @@ def test_tables_match_golden_files(
     golden(f"{command}-{Path(spec).stem}.txt", out)
 
 
+@pytest.mark.parametrize("spec", [DIMENSIONING, str(SPECS / "resnet-small.json")])
+def test_trace_stacks_details_in_an_80_column_terminal(
+    spec: str, golden: Callable[[str, str], None]
+) -> None:
+    result = runner.invoke(app, ["trace", spec], env={**WIDTH, "COLUMNS": "80"})
+    assert result.exit_code == 0
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    golden(f"trace-{Path(spec).stem}-80.txt", result.stdout)
+
+
 def test_trace_shows_the_tutorial_totals_as_keras_prints_them() -> None:
     code, out, _ = invoke("trace", TUTORIAL)
     assert code == 0
