@@ -18,6 +18,7 @@ from archplan.errors import SpecError
 from archplan.layers import layer_types
 from archplan.layers.args import suggest
 from archplan.spec.network import Network
+from archplan.spec.training import fields_at, without_tags
 
 
 def load_spec(path: str | Path) -> Network:
@@ -84,6 +85,8 @@ def _describe(source: str, data: Mapping[str, Any], error: ErrorDetails) -> str:
         loc = loc[2:]
         if loc and isinstance(loc[0], str) and loc[0] in layer_types():
             loc = loc[1:]  # the discriminator's tag, already in the label
+    if loc[:1] == ["training"]:
+        loc = without_tags(loc)  # the unions' tags, which the spec never spells
     field = ".".join(str(part) for part in loc)
     if field:
         where.append(field)
@@ -131,9 +134,10 @@ def _known_fields(error: ErrorDetails) -> list[str]:
     for part in loc:
         if isinstance(part, str) and part in layer_types():
             return list(layer_types()[part].model_fields)
-    if loc[:1] == ("training",) or loc[:1] == ("input",):
+    if loc[:1] == ("training",):
+        return fields_at(loc[:-1])
+    if loc[:1] == ("input",):
         from archplan.spec.network import InputSpec
-        from archplan.spec.training import Training
 
-        return list((Training if loc[0] == "training" else InputSpec).model_fields)
+        return list(InputSpec.model_fields)
     return [field.alias or name for name, field in Network.model_fields.items()]
