@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING, Annotated, Union
 from pydantic import Field
 
 from archplan.layers import (  # noqa: F401 (registers the layer types)
+    augmentation,
     conv,
     core,
     merging,
     normalization,
     pooling,
+    preprocessing,
     reshaping,
 )
 from archplan.layers.base import LAYER_CLASSES, Inference, Layer, LayerShapeError

@@ -7,7 +7,8 @@ Parameters, as Keras allocates them (C: input channels, k_h·k_w: the kernel):
 - SeparableConv2D: ``k_h·k_w·C·m + C·m·filters + filters`` (depthwise, then a 1×1 pointwise);
 - Conv2DTranspose: ``(k_h·k_w·C + 1)·filters``;
 
-each ``+ 1`` / ``+ filters`` being the bias, absent with ``use_bias=false``.
+each ``+ 1`` / ``+ filters`` being the bias, absent with ``use_bias=false``. A Conv2D's
+``kernel_regularizer`` (an L1/L2 penalty on the loss) adds no parameters.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from archplan.engine.costs import pointwise_ops
 from archplan.engine.receptive import Spread, windows
 from archplan.layers.args import (
     ActivationName,
+    KernelRegularizer,
     NonNegativePair,
     Padding,
     Pair,
@@ -109,6 +111,7 @@ class Conv2D(Layer):
     groups: PositiveInt = 1
     activation: ActivationName = None
     use_bias: bool = True
+    kernel_regularizer: KernelRegularizer | None = None
 
     @model_validator(mode="after")
     def _keras_argument_rules(self) -> Conv2D:
@@ -153,11 +156,13 @@ class Conv2D(Layer):
         )  # fmt: skip
 
     def describe(self) -> str:
-        groups = [f"{self.groups} groups"] if self.groups != 1 else []
+        extra = [f"{self.groups} groups"] if self.groups != 1 else []
+        extra += _activation_and_bias(self.activation, self.use_bias)
+        extra += [self.kernel_regularizer.describe()] if self.kernel_regularizer else []
         return ", ".join(
             _window_description(
                 [f"{self.filters} filters"], self.kernel_size, self.padding, self.strides,
-                self.dilation_rate, groups + _activation_and_bias(self.activation, self.use_bias),
+                self.dilation_rate, extra,
             )
         )  # fmt: skip
 

@@ -1,4 +1,4 @@
-"""Core layer specs: Dense, Flatten, Dropout, Activation, Identity."""
+"""Core layer specs: Dense, Flatten, Dropout, SpatialDropout2D, Activation, Identity."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pydantic import Field
 from archplan.engine.arith import dotted, group, product
 from archplan.engine.costs import pointwise_ops
 from archplan.engine.receptive import GLOBAL, POINTWISE
-from archplan.layers.args import ActivationName, PositiveInt, Shape
-from archplan.layers.base import Inference, Layer, register
+from archplan.layers.args import ActivationName, KernelRegularizer, PositiveInt, Shape
+from archplan.layers.base import Inference, Layer, register, require_rank
 
 
 @register
@@ -22,6 +22,7 @@ class Dense(Layer):
     units: PositiveInt
     activation: ActivationName = None
     use_bias: bool = True
+    kernel_regularizer: KernelRegularizer | None = None
 
     def infer(self, input_shape: Shape) -> Inference:
         features = input_shape[-1]
@@ -52,6 +53,8 @@ class Dense(Layer):
             parts.append(self.activation)
         if not self.use_bias:
             parts.append("no bias")
+        if self.kernel_regularizer:
+            parts.append(self.kernel_regularizer.describe())
         return ", ".join(parts)
 
 
@@ -83,6 +86,34 @@ class Dropout(Layer):
 
     def infer(self, input_shape: Shape) -> Inference:
         return Inference(output_shape=input_shape, macs=0, reach=POINTWISE)  # identity at inference
+
+    def describe(self) -> str:
+        return f"rate {self.rate:g}"
+
+
+@register
+class SpatialDropout2D(Layer):
+    """Zeroes whole feature maps (a fraction ``rate`` of the channels) while training.
+
+    Neighbouring pixels of a map are alike, so dropping single values (Dropout) barely regularises
+    a convolution's output; dropping whole channels does. The shape is unchanged, nothing is learnt.
+    """
+
+    keras_class = "SpatialDropout2D"
+    type: Literal["SpatialDropout2D"]
+    rate: Annotated[float, Field(ge=0.0, le=1.0)]
+    seed: int | None = None
+
+    def infer(self, input_shape: Shape) -> Inference:
+        require_rank(input_shape, 3, "SpatialDropout2D", "use Dropout on other ranks")
+        return Inference(
+            output_shape=input_shape,
+            arithmetic=(
+                f"training: drops whole channels of {input_shape[-1]}; inference: identity",
+            ),
+            macs=0,
+            reach=POINTWISE,
+        )
 
     def describe(self) -> str:
         return f"rate {self.rate:g}"

@@ -118,6 +118,19 @@ SAMPLES: dict[str, tuple[tuple[int, ...], dict[str, Any], int, int]] = {
     "Maximum": ((4, 4, 2), {"type": "Maximum", "inputs": ["a"]}, 0, 0),
     "Minimum": ((4, 4, 2), {"type": "Minimum", "inputs": ["a"]}, 0, 0),
     "Concatenate": ((4, 4, 2), {"type": "Concatenate", "inputs": ["a"]}, 0, 0),
+    # Augmentations and dropouts: the identity at inference, so nothing is counted.
+    "RandomFlip": ((4, 4, 2), {"type": "RandomFlip", "mode": "horizontal"}, 0, 0),
+    "RandomTranslation": ((4, 4, 2), {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1}, 0, 0),
+    "RandomRotation": ((4, 4, 2), {"type": "RandomRotation", "factor": 0.1}, 0, 0),
+    "RandomZoom": ((4, 4, 2), {"type": "RandomZoom", "height_factor": 0.1}, 0, 0),
+    "RandomCrop": ((6, 6, 2), {"type": "RandomCrop", "height": 4, "width": 4}, 0, 0),
+    "SpatialDropout2D": ((4, 4, 2), {"type": "SpatialDropout2D", "rate": 0.1}, 0, 0),
+    # LayerNormalization: 5 per value for the statistics and normalising, + scale + shift.
+    "LayerNormalization": ((4, 4, 2), {"type": "LayerNormalization"}, 0, 7 * 4 * 4 * 2),
+    "LayerNormalization no center": ((4, 4, 2), {"type": "LayerNormalization", "center": False}, 0, 6 * 4 * 4 * 2),
+    # Rescaling and Normalization: 2 per value (x·scale + offset; (x − mean) / √variance).
+    "Rescaling": ((4, 4, 2), {"type": "Rescaling", "scale": 0.5}, 0, 2 * 4 * 4 * 2),
+    "Normalization": ((4, 4, 2), {"type": "Normalization", "mean": [0.5, 0.4], "variance": [0.1, 0.2]}, 0, 2 * 4 * 4 * 2),
 }  # fmt: skip
 
 

@@ -61,11 +61,70 @@ it; keep amounts >= 0 until then."""
 WINDOWED = {"kernel_size": window(1, 5), "strides": window(1, 3), "padding": PADDING,
             "dilation_rate": window(1, 3), "activation": ACTIVATION, "use_bias": st.booleans()}  # fmt: skip
 """What every convolution takes."""
+FRACTION = st.floats(-1.0, 1.0)
+FACTOR = mostly(
+    st.one_of(FRACTION, st.lists(FRACTION, min_size=2, max_size=2)),
+    st.one_of(st.sampled_from([-1.5, 1.5]), st.lists(st.floats(-2.0, 2.0), min_size=1, max_size=3)),
+)
+"""A fraction or a [low, high] pair; out of range, or a list of 1 or 3, now and then."""
+SEED = st.none() | st.integers(-5, 2**16)
+RESAMPLING = {
+    "fill_mode": mostly(st.sampled_from(["reflect", "wrap", "constant", "nearest"]), st.just("mirror")),
+    "interpolation": mostly(st.sampled_from(["nearest", "bilinear"]), st.just("bicubic")),
+    "fill_value": st.floats(-2.0, 2.0),
+    "seed": SEED,
+}
+PENALTY = mostly(st.floats(0.0, 0.1), st.just(-0.01))
+KERNEL_REGULARIZER = st.one_of(
+    st.none(),
+    st.sampled_from(["l1", "l2", "L1", "L2", "l1l2", "L1L2", "l1_l2"]),
+    st.fixed_dictionaries({"class_name": st.sampled_from(["L2", "l2"])},
+                          optional={"config": st.fixed_dictionaries({"l2": PENALTY})}),
+    st.fixed_dictionaries({"class_name": st.just("L1"), "config": st.fixed_dictionaries({"l1": PENALTY})}),
+    st.fixed_dictionaries({"class_name": st.sampled_from(["L1L2", "l1l2"]),
+                           "config": st.fixed_dictionaries({}, optional={"l1": PENALTY, "l2": PENALTY})}),
+)  # fmt: skip
+"""Keras' own spellings only: this test hands the raw JSON to Keras, which refuses archplan's {"l2": ...}."""
+VALUES = st.one_of(st.floats(-2.0, 2.0), st.lists(st.floats(-2.0, 2.0), min_size=1, max_size=4))
+STATISTICS = st.one_of(st.floats(0.0, 2.0), st.lists(st.floats(0.0, 2.0), min_size=1, max_size=3))
+NEW_ARGUMENTS: dict[str, dict[str, Strategy]] = {
+    "RandomFlip": {"mode": mostly(st.sampled_from(["horizontal", "vertical", "horizontal_and_vertical"]), st.just("horizontl")),
+                   "seed": SEED},
+    "RandomTranslation": {"height_factor": FACTOR, "width_factor": FACTOR, **RESAMPLING},
+    "RandomRotation": {"factor": FACTOR, **RESAMPLING},
+    "RandomZoom": {"height_factor": FACTOR, "width_factor": st.none() | FACTOR, **RESAMPLING},
+    # 0 left out: Keras builds RandomCrop(0, w) and fails on the first call only (this test only builds).
+    "RandomCrop": {"height": mostly(st.integers(1, 30), st.just(-1)),
+                   "width": mostly(st.integers(1, 30), st.just(-1)), "seed": SEED},
+    "SpatialDropout2D": {"rate": mostly(st.floats(0.0, 1.0), st.sampled_from([-0.25, 1.5])), "seed": SEED},
+    "LayerNormalization": {
+        "axis": st.one_of(st.integers(-5, 4), st.lists(st.integers(-5, 4), min_size=1, max_size=3)),
+        "epsilon": st.floats(1e-5, 0.1),  # as BatchNormalization's: Keras accepts any
+        "center": st.booleans(), "scale": st.booleans(),
+    },
+    "Rescaling": {"scale": VALUES, "offset": VALUES},
+    "Normalization": {
+        "axis": st.one_of(st.none(), st.integers(-5, 4), st.lists(st.integers(-5, 4), min_size=1, max_size=2)),
+        "mean": STATISTICS, "variance": STATISTICS, "invert": st.booleans(),
+    },
+}  # fmt: skip
+"""The regularising and preprocessing layers' arguments (issue 7), valid and invalid."""
+NEW_STRICTER = {
+    "augments images of rank 3": "Keras builds the augmentation layers on any rank; they fail on the first call (rank 1, 4) or take a batch of rank-2 samples for one image",
+    "unknown flip mode": "Keras' RandomFlip takes any mode and flips nothing for one it does not know",
+    "a fraction of a full turn in [-1, 1]": "Keras' RandomRotation refuses a [low, high] pair only when it lies wholly outside [-1, 1]",
+    "is not a feature axis": "Keras builds LayerNormalization(axis=0) when it learns nothing (center and scale false), normalising across the batch",
+    "names the same axis twice": "Keras builds LayerNormalization(axis=[-1, 3]) and fails on the first call",
+    "values and the channel axis has": "Keras builds Rescaling with a list that does not broadcast over the channels, and fails on the first call",
+}
+"""Specs Keras builds and the engine refuses on purpose, for the issue 7 layers."""
 MERGE: dict[str, Strategy] = {}
 """Element-wise merges have no arguments; their inputs are wired by ``specs``."""
 
 ARGUMENTS: dict[str, dict[str, Strategy]] = {
+    **NEW_ARGUMENTS,
     "Conv2D": {
+        "kernel_regularizer": KERNEL_REGULARIZER,
         **WINDOWED,
         "filters": mostly(st.integers(1, 8), st.integers(-1, 0)),
         "groups": mostly(st.integers(1, 4), st.just(0)),
@@ -82,6 +141,7 @@ ARGUMENTS: dict[str, dict[str, Strategy]] = {
         "output_padding": st.none() | pair(0, 2),
     },
     "Dense": {
+        "kernel_regularizer": KERNEL_REGULARIZER,
         "units": mostly(st.integers(1, 12), st.integers(-1, 0)),
         "activation": ACTIVATION,
         "use_bias": st.booleans(),
@@ -129,6 +189,7 @@ ALWAYS_GIVEN: dict[str, set[str]] = {}
 """Optional arguments a spec must always give for Keras and the engine to agree (none now)."""
 
 ENGINE_STRICTER_ON_PURPOSE = {
+    **NEW_STRICTER,
     "is the batch axis": "Concatenate(axis=0) joins samples: Keras builds it, but the model then "
     "gives more outputs than samples, so the engine refuses it",
     "is not an axis of inputs of rank": "Keras' Concatenate does not check its axis when it is "
