@@ -26,6 +26,7 @@ from archplan.spec import Network, load_spec
 
 if TYPE_CHECKING:
     from archplan.keras.crosscheck import CrossCheck
+    from archplan.keras.distribute import Placement
     from archplan.keras.history import EpochRecord
     from archplan.keras.runs import RunFolder, RunSettings
     from archplan.keras.train import Overrides, RunOutcome
@@ -95,6 +96,27 @@ ForceOpt = Annotated[
     bool, typer.Option("--force", help="Overwrite archplan's files in an existing run folder.",
                        rich_help_panel="Training"),
 ]  # fmt: skip
+JitOpt = Annotated[
+    bool | None,
+    typer.Option("--jit-compile/--no-jit-compile",
+                 help="Compile training steps with XLA, or not. Default: Keras' own \"auto\" (as "
+                 "plain model.compile): on with JAX, and with TensorFlow on a GPU.",
+                 show_default=False, rich_help_panel="Speed"),
+]  # fmt: skip
+MixedOpt = Annotated[
+    bool,
+    typer.Option("--mixed-precision",
+                 help="Compute in float16 with float32 weights (mixed_float16; the output layer "
+                 "stays float32): faster on GPUs with tensor cores, usually slower on CPUs.",
+                 rich_help_panel="Speed"),
+]  # fmt: skip
+DistributeOpt = Annotated[
+    bool,
+    typer.Option("--distribute",
+                 help="Train data-parallel over all visible devices (JAX: DataParallel, "
+                 "TensorFlow: MirroredStrategy); --batch-size is the global batch.",
+                 rich_help_panel="Speed"),
+]  # fmt: skip
 ResumeOpt = Annotated[
     Path | None,
     typer.Option(help="Continue the run in this folder from its last completed epoch "
@@ -128,6 +150,9 @@ def realize(
     out: OutOpt = None,
     force: ForceOpt = False,
     resume: ResumeOpt = None,
+    jit_compile: JitOpt = None,
+    mixed_precision: MixedOpt = False,
+    distribute: DistributeOpt = False,
 ) -> None:
     """Build the Keras model, print its summary, check the engine against it; --train fits it."""
     from archplan.keras.train import Overrides
@@ -139,6 +164,9 @@ def realize(
         limit=limit,
         test_limit=test_limit,
         seed=seed,
+        jit_compile=jit_compile,
+        mixed_precision=mixed_precision or None,  # None: not asked for; --resume keeps the run's
+        distribute=distribute or None,
     )
     console = Console(highlight=False)
     if resume is not None:
@@ -167,14 +195,20 @@ def _refuse_training_options(overrides: Overrides, out: Path | None, force: bool
         raise ArchplanError(f"{', '.join(given)}: only for training; add --train")
 
 
-def _prepare(console: Console, network: Network, trace: Trace, backend: str | None) -> Prepared:
+def _prepare(
+    console: Console,
+    network: Network,
+    trace: Trace,
+    backend: str | None,
+    output_dtype: str | None = None,
+) -> Prepared:
     """Import Keras, build the model, print its summary and the cross-check; refuse a mismatch."""
     from archplan.keras.backend import load_keras
     from archplan.keras.build import KerasRefusalError, build_model, summary_text
 
     keras = load_keras(backend)
     try:
-        model = build_model(network)
+        model = build_model(network, output_dtype=output_dtype)
     except KerasRefusalError as refusal:
         raise MismatchError(
             f"the engine accepts this spec but Keras refuses {refusal}; "
@@ -210,16 +244,20 @@ def _train_new(
     out: Path | None,
     force: bool,
 ) -> None:
+    from archplan.keras.backend import load_keras
     from archplan.keras.runs import RunFolder, default_run_dir
-    from archplan.keras.train import check_fits_cifar10, new_settings
+    from archplan.keras.speed import output_dtype
+    from archplan.keras.train import check_fits_cifar10, new_settings, run_environment
 
     path = out or default_run_dir(network.name or "network", datetime.now())
     RunFolder.check_free(path, force=force)  # before the slow part, to refuse at once
     check_fits_cifar10(trace.input_shape, trace.output_shape)
-    prepared = _prepare(console, network, trace, backend)
-    settings = new_settings(network, overrides, prepared.backend)
-    folder = RunFolder.claim(path, force=force)
-    _fit(console, prepared, folder, settings, history=())
+    settings = new_settings(network, overrides, load_keras(backend).backend.backend())
+    with run_environment(settings) as placement:
+        dtype = output_dtype(settings.mixed_precision)
+        prepared = _prepare(console, network, trace, backend, dtype)
+        folder = RunFolder.claim(path, force=force)
+        _fit(console, prepared, folder, settings, (), placement)
 
 
 def _resume(
@@ -228,7 +266,13 @@ def _resume(
     from archplan.keras.backend import load_keras
     from archplan.keras.build import summary_text
     from archplan.keras.runs import RunFolder, spec_record
-    from archplan.keras.train import check_epochs_left, resumed_settings
+    from archplan.keras.train import (
+        check_epochs_left,
+        check_not_stopped_early,
+        resumed_settings,
+        run_environment,
+        training_block,
+    )
 
     folder = RunFolder.reopen(path)
     saved = folder.read_settings()
@@ -238,14 +282,16 @@ def _resume(
             f"{spec} is not the spec the run in {path} was started with; drop SPEC to resume it"
         )
     trace = trace_network(network)
-    keras = load_keras(backend)
-    model = folder.load_model()
-    summary = summary_text(model)
-    prepared = _checked(console, network, trace, model, summary, keras.backend.backend())
-    settings = resumed_settings(saved, overrides, prepared.backend)
     history = tuple(folder.read_history())
+    check_not_stopped_early(folder, training_block(network))
+    keras = load_keras(backend)
+    settings = resumed_settings(saved, overrides, keras.backend.backend())
     check_epochs_left(folder, len(history), settings.epochs)
-    _fit(console, prepared, folder, settings, history)
+    with run_environment(settings) as placement:
+        model = folder.load_model()
+        summary = summary_text(model)
+        prepared = _checked(console, network, trace, model, summary, settings.backend)
+        _fit(console, prepared, folder, settings, history, placement)
 
 
 def _fit(
@@ -254,6 +300,7 @@ def _fit(
     folder: RunFolder,
     settings: RunSettings,
     history: tuple[EpochRecord, ...],
+    placement: Placement,
 ) -> None:
     """Train, write summary.txt, print the run's summary; exit 130 if it was interrupted."""
     from archplan.keras.train import RunRequest, train_run
@@ -266,9 +313,14 @@ def _fit(
         "updated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     })  # fmt: skip
     done = f" (epochs 1-{len(history)} done)" if history else ""
-    console.print(f"Training {settings.spec} for {settings.epochs} epochs into {folder.path}{done}")
+    where = f" on {placement.devices} devices" if placement.distribution else ""
+    console.print(
+        f"Training {settings.spec} for {settings.epochs} epochs{where} into {folder.path}{done}"
+    )
     progress = ConsoleProgress(console)
-    request = RunRequest(prepared.model, prepared.network, settings, folder, history, command)
+    request = RunRequest(
+        prepared.model, prepared.network, settings, folder, history, command, placement
+    )
     try:
         outcome = train_run(request, progress)
     finally:

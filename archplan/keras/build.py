@@ -29,25 +29,30 @@ class KerasRefusalError(Exception):
         self.reason = reason
 
 
-def build_model(network: Network) -> KerasModel:
+def build_model(network: Network, *, output_dtype: str | None = None) -> KerasModel:
     """The Keras model of ``network``, symbolically built (weights created, nothing trained).
 
     Call :func:`archplan.keras.backend.load_keras` first: it decides the backend Keras runs on.
+    ``output_dtype`` overrides the output layer's dtype policy alone: under mixed precision its
+    softmax stays in float32, as Keras' guide advises; shapes and parameters are unchanged.
     """
     import keras
 
     tensors = {INPUT: keras.Input(shape=network.input_shape, name=INPUT)}
-    for node in network.nodes():
-        tensors[node.name] = _apply(keras, node, [tensors[name] for name in node.inputs])
+    nodes = network.nodes()
+    for node in nodes:
+        dtype = output_dtype if node is nodes[-1] else None
+        tensors[node.name] = _apply(keras, node, [tensors[name] for name in node.inputs], dtype)
     return keras.Model(tensors[INPUT], tensors[node.name], name=model_name(network))
 
 
-def _apply(keras: Any, node: Node, inputs: list[Any]) -> Any:
+def _apply(keras: Any, node: Node, inputs: list[Any], dtype: str | None = None) -> Any:
     """Construct the node's Keras layer and call it on its input (a merge: on the list)."""
     layer = node.layer
+    policy = {"dtype": dtype} if dtype else {}
     try:
         keras_layer = getattr(keras.layers, layer.keras_class)(
-            name=node.name, **layer.keras_arguments()
+            name=node.name, **layer.keras_arguments(), **policy
         )
         return keras_layer(inputs if layer.merges else inputs[0])
     except Exception as error:  # whatever Keras raises is its refusal

@@ -30,8 +30,11 @@ class StopOnInterrupt(keras.callbacks.Callback):  # type: ignore[misc]
     """The first Ctrl-C stops training after the current step; a second one stops at once.
 
     Keras checks ``model.stop_training`` after every step; validation of the cut-short epoch is
-    cut short too (``stop_evaluating``), since that epoch is not kept.
+    cut short too (``stop_evaluating``), since that epoch is not kept. Setting a flag is safe
+    from Keras' callback thread, so its batch hook need not make Keras wait for every batch.
     """
+
+    async_safe = True
 
     def __init__(self, interruption: Interruption) -> None:
         super().__init__()

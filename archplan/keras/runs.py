@@ -12,7 +12,7 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, Field, asdict, dataclass, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,10 @@ class RunSettings:
     epochs: int
     batch_size: int
     backend: str
+    jit_compile: bool | None = None
+    """XLA compilation: on, off, or None for Keras' ``"auto"`` (archplan's default)."""
+    mixed_precision: bool = False
+    distribute: bool = False
 
 
 def default_run_dir(spec_name: str, now: datetime) -> Path:
@@ -107,8 +111,16 @@ class RunFolder:
         write_atomically(self.file(MODEL_FILE), lambda tmp: model.save(tmp))
 
     def load_model(self) -> Any:
-        """The saved model, compiled, with its optimizer's state (Keras must be loaded)."""
+        """The saved model, compiled, with its optimizer's state (Keras must be loaded).
+
+        Load it under the run's precision (``train.run_environment``): Keras wraps the optimizer
+        of a mixed-precision model for loss scaling only while that policy is global, and would
+        skip the saved optimizer state otherwise. Importing ``training_setup`` registers
+        archplan's own learning-rate schedules with Keras.
+        """
         import keras
+
+        import archplan.keras.training_setup  # noqa: F401
 
         where = self.file(MODEL_FILE)
         try:
@@ -117,13 +129,18 @@ class RunFolder:
             reason = " ".join(str(error).split())[:200]
             raise _unreadable(where, reason) from None
 
-    def save_history(self, history: Sequence[EpochRecord], *, title: str) -> None:
-        """history.json, history.csv and the plot, all of the same epochs."""
+    def save_history(
+        self, history: Sequence[EpochRecord], *, title: str, plot: bool = True
+    ) -> None:
+        """history.json, history.csv and (unless ``plot`` is false) the plot, of the same epochs."""
         from archplan.report.plots import plot_history
 
         self.write_text(HISTORY_JSON, history_json(history))
         self.write_text(HISTORY_CSV, history_csv(history))
-        write_atomically(self.file(PLOT_FILE), lambda tmp: plot_history(history, tmp, title=title))
+        if plot:
+            write_atomically(
+                self.file(PLOT_FILE), lambda tmp: plot_history(history, tmp, title=title)
+            )
 
     def save_setup(self, network: Network, settings: RunSettings, details: dict[str, Any]) -> None:
         """The spec and the effective settings, written before training starts."""
@@ -134,10 +151,18 @@ class RunFolder:
         where = self.file(SETTINGS_FILE)
         try:
             data = json.loads(where.read_text(encoding="utf-8"))["settings"]
-            settings = RunSettings(**{f.name: data[f.name] for f in fields(RunSettings)})
+            settings = RunSettings(**{f.name: _setting(data, f) for f in fields(RunSettings)})
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise _unreadable(where, repr(error)) from None
         return settings
+
+    def read_metrics(self) -> dict[str, Any]:
+        """The last ``metrics.json``, or nothing if there is none yet (a run cut short early)."""
+        try:
+            data = json.loads(self.file(METRICS_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
 
     def read_network(self) -> Network:
         where = self.file(SPEC_FILE)
@@ -176,6 +201,13 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _setting(data: dict[str, Any], field: Field[Any]) -> Any:
+    """A saved setting; one added since the run was saved takes its default (it was off then)."""
+    if field.name in data or field.default is MISSING:
+        return data[field.name]
+    return field.default
 
 
 def _unreadable(where: Path, reason: str) -> RunError:

@@ -1,0 +1,91 @@
+"""A spec's training options, end to end: a schedule, label smoothing, early stopping.
+
+Each run plans three epochs of the tutorial's network on the generated CIFAR-10 of conftest.py,
+with an early stopping that cannot be satisfied (``min_delta`` 10), so it stops after two.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from archplan.cli import app
+from tests.conftest import SPECS
+
+pytestmark = pytest.mark.keras
+
+runner = CliRunner()
+ENV = {"COLUMNS": "120", "NO_COLOR": "1", "TERM": "dumb"}
+STEPS_PER_EPOCH = 8  # 255 training images (300, 15 % validation) in batches of 32
+ONE_CYCLE = {"type": "OneCycle", "max_learning_rate": 0.01}
+COSINE = {"type": "CosineDecay", "initial_learning_rate": 0.001, "warmup_target": 0.01, "warmup_epochs": 1}
+
+
+def realize(*args: str | Path) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["realize", *map(str, args)], env=ENV)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def spec_with(tmp_path: Path, learning_rate: dict[str, Any]) -> Path:
+    spec = json.loads((SPECS / "tutorial-convnet.json").read_text())
+    del spec["$schema"]
+    spec["training"].update(
+        optimizer={"type": "SGD", "learning_rate": learning_rate, "momentum": 0.5},
+        label_smoothing=0.1,
+        early_stopping={"monitor": "val_loss", "patience": 0, "min_delta": 10},
+    )
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(spec))
+    return path
+
+
+def compile_config(run: Path) -> dict[str, Any]:
+    with zipfile.ZipFile(run / "model.keras") as archive:
+        config: dict[str, Any] = json.loads(archive.read("config.json"))["compile_config"]
+    return config
+
+
+@pytest.mark.parametrize(
+    ("learning_rate", "schedule", "length"),
+    [(ONE_CYCLE, "OneCycleSchedule", ("total_steps", 3 * STEPS_PER_EPOCH)),
+     (COSINE, "CosineDecay", ("warmup_steps", STEPS_PER_EPOCH))],
+)  # fmt: skip
+def test_a_scheduled_smoothed_run_stops_early_and_will_not_resume(
+    keras_module: ModuleType,
+    tiny_cifar: Path,
+    tmp_path: Path,
+    learning_rate: dict[str, Any],
+    schedule: str,
+    length: tuple[str, int],
+) -> None:
+    run = tmp_path / "run"
+    quick = ["--limit", "300", "--test-limit", "100", "--epochs", "3"]
+    code, out, err = realize(spec_with(tmp_path, learning_rate), "--train", "--data", tiny_cifar, "--out", run, *quick)
+    assert (code, err) == (0, ""), out
+
+    result = json.loads((run / "metrics.json").read_text())
+    assert (result["epochs"], result["epochs_planned"]) == (2, 3)
+    assert (result["stopped_early"], result["completed"], result["interrupted"]) == (True, True, False)
+    assert result["test_accuracy"] is not None
+    assert len(json.loads((run / "history.json").read_text())["epochs"]) == 2
+
+    config = compile_config(run)
+    rate = config["optimizer"]["config"]["learning_rate"]
+    assert rate["class_name"] == schedule
+    name, steps = length
+    assert rate["config"][name] == steps  # lengths in epochs became steps: 8 per epoch
+    assert config["loss"]["config"]["label_smoothing"] == 0.1
+
+    code, out, err = realize("--resume", run, "--epochs", "5")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {run} stopped early after epoch 2 of 3: val_loss stopped improving (patience 0), "
+        "so its training is over; start a new run to train further (e.g. with a larger "
+        "training.early_stopping.patience)\n"
+    )
