@@ -13,7 +13,7 @@ each ``+ 1`` / ``+ filters`` being the bias, absent with ``use_bias=false``. A C
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import model_validator
 
@@ -27,7 +27,7 @@ from archplan.engine.arith import (
     transpose_length,
 )
 from archplan.engine.costs import pointwise_ops
-from archplan.engine.receptive import Spread, windows
+from archplan.engine.receptive import Reach, Spread, windows
 from archplan.layers.args import (
     ActivationName,
     KernelRegularizer,
@@ -36,6 +36,7 @@ from archplan.layers.args import (
     Pair,
     PositiveInt,
     PositivePair,
+    Regularizer,
     Shape,
 )
 from archplan.layers.base import (
@@ -59,38 +60,92 @@ def _refuse_strides_with_dilation(strides: Pair, dilation_rate: Pair) -> None:
         )
 
 
-def _sliding_outputs(
-    layer: str, input_shape: Shape, kernel: Pair, strides: Pair, dilation: Pair, padding: str
-) -> tuple[Length, Length]:
+class SlidingWindow(Protocol):
+    """The arguments every convolution here shares, as Keras' base convolution holds them."""
+
+    @property
+    def kernel_size(self) -> Pair: ...
+    @property
+    def strides(self) -> Pair: ...
+    @property
+    def padding(self) -> str: ...
+    @property
+    def dilation_rate(self) -> Pair: ...
+    @property
+    def activation(self) -> str | None: ...
+    @property
+    def use_bias(self) -> bool: ...
+
+
+def _sliding_outputs(layer: str, conv: SlidingWindow, input_shape: Shape) -> tuple[Length, Length]:
     """Output height and width of a window sliding over an image; refuses an empty output."""
     require_rank(input_shape, 3, layer, RANK_HINT)
     out_h, out_w = (
-        conv_length(input_shape[axis], kernel[axis], strides[axis], dilation[axis], padding)
+        conv_length(
+            input_shape[axis], conv.kernel_size[axis], conv.strides[axis],
+            conv.dilation_rate[axis], conv.padding,
+        )
         for axis in (0, 1)
-    )
+    )  # fmt: skip
     check_positive(out_h.value, out_w.value, per_axis(out_h, out_w))
     return out_h, out_w
 
 
+def _kernel_weights(kernel: Shape, filters: int, use_bias: bool) -> tuple[int, str]:
+    """Weights of ``filters`` kernels of shape ``kernel`` (plus a bias each), and the formula."""
+    weights = (product(kernel) + use_bias) * filters
+    if use_bias:
+        return weights, f"({dotted(kernel)} + 1)·{filters} = {group(weights)}"
+    return weights, f"{dotted(kernel)}·{filters} = {group(weights)}"
+
+
+def _window_inference(
+    conv: SlidingWindow,
+    input_shape: Shape,
+    outs: tuple[Length, Length],
+    channels: int,
+    *,
+    weights: tuple[int, str],
+    macs: int,
+    arithmetic: tuple[str, ...] | None = None,
+    reach: Reach | None = None,
+) -> Inference:
+    """A convolution's output ``(out_h, out_w, channels)`` with its ``weights`` (count, formula)
+    and ``macs``; by default the arithmetic is the per-axis lengths and the reach plain windows."""
+    out_h, out_w = outs
+    sizes = (out_h.value, out_w.value)
+    if reach is None:
+        reach = windows(
+            input_shape[:2], sizes, conv.kernel_size, conv.strides, conv.dilation_rate, conv.padding
+        )
+    return Inference(
+        output_shape=(*sizes, channels),
+        trainable=weights[0],
+        param_formula=weights[1],
+        arithmetic=per_axis(out_h, out_w) if arithmetic is None else arithmetic,
+        macs=macs,
+        other_ops=pointwise_ops(
+            product(sizes) * channels, bias=conv.use_bias, activation=conv.activation
+        ),
+        reach=reach,
+    )
+
+
 def _window_description(
-    head: list[str],
-    kernel: Pair,
-    padding: str,
-    strides: Pair,
-    dilation: Pair,
-    tail: list[str],
-) -> list[str]:
-    """``['64 filters', '3×3', 'same', 'stride 2×2', ...]``: what shapes a window's output."""
-    parts = [*head, "×".join(map(str, kernel)), padding]
-    if strides != (1, 1):
-        parts.append("stride " + "×".join(map(str, strides)))
-    if dilation != (1, 1):
-        parts.append("dilation " + "×".join(map(str, dilation)))
-    return parts + tail
-
-
-def _activation_and_bias(activation: str | None, use_bias: bool) -> list[str]:
-    return ([activation] if activation else []) + ([] if use_bias else ["no bias"])
+    conv: SlidingWindow, head: list[str], extra: list[str], penalty: Regularizer | None = None
+) -> str:
+    """``'64 filters, 3×3, same, stride 2×2, relu, L2 0.0005'``: what shapes a window's output
+    and what acts on it, briefly."""
+    parts = [*head, "×".join(map(str, conv.kernel_size)), conv.padding]
+    if conv.strides != (1, 1):
+        parts.append("stride " + "×".join(map(str, conv.strides)))
+    if conv.dilation_rate != (1, 1):
+        parts.append("dilation " + "×".join(map(str, conv.dilation_rate)))
+    parts += extra
+    parts += [conv.activation] if conv.activation else []
+    parts += [] if conv.use_bias else ["no bias"]
+    parts += [penalty.describe()] if penalty else []
+    return ", ".join(parts)
 
 
 @register
@@ -124,47 +179,25 @@ class Conv2D(Layer):
 
     def infer(self, input_shape: Shape) -> Inference:
         require_rank(input_shape, 3, "Conv2D", RANK_HINT)
-        height, width, channels = input_shape
+        channels = input_shape[2]
         if channels % self.groups:
             raise LayerShapeError(
                 f"its {channels} input channels are not divisible by groups={self.groups}; "
                 "choose groups that divides the channel count"
             )
-        out_h, out_w = _sliding_outputs(
-            "Conv2D", input_shape, self.kernel_size, self.strides, self.dilation_rate, self.padding
-        )
+        outs = _sliding_outputs("Conv2D", self, input_shape)
         kernel = (*self.kernel_size, channels // self.groups)
-        weights = (product(kernel) + self.use_bias) * self.filters
-        if self.use_bias:
-            formula = f"({dotted(kernel)} + 1)·{self.filters} = {group(weights)}"
-        else:
-            formula = f"{dotted(kernel)}·{self.filters} = {group(weights)}"
-        outs = (out_h.value, out_w.value)
-        return Inference(
-            output_shape=(*outs, self.filters),
-            trainable=weights,
-            param_formula=formula,
-            arithmetic=per_axis(out_h, out_w),
-            macs=product(kernel) * self.filters * product(outs),  # per group: C_in/groups deep
-            other_ops=pointwise_ops(
-                product(outs) * self.filters, bias=self.use_bias, activation=self.activation
-            ),
-            reach=windows(
-                (height, width), outs, self.kernel_size, self.strides, self.dilation_rate,
-                self.padding,
-            ),
+        return _window_inference(
+            self, input_shape, outs, self.filters,
+            weights=_kernel_weights(kernel, self.filters, self.use_bias),
+            macs=product(kernel) * self.filters * outs[0].value * outs[1].value,  # C_in/groups deep
         )  # fmt: skip
 
     def describe(self) -> str:
         extra = [f"{self.groups} groups"] if self.groups != 1 else []
-        extra += _activation_and_bias(self.activation, self.use_bias)
-        extra += [self.kernel_regularizer.describe()] if self.kernel_regularizer else []
-        return ", ".join(
-            _window_description(
-                [f"{self.filters} filters"], self.kernel_size, self.padding, self.strides,
-                self.dilation_rate, extra,
-            )
-        )  # fmt: skip
+        return _window_description(
+            self, [f"{self.filters} filters"], extra, self.kernel_regularizer
+        )
 
 
 @register
@@ -185,11 +218,8 @@ class DepthwiseConv2D(Layer):
     use_bias: bool = True
 
     def infer(self, input_shape: Shape) -> Inference:
-        out_h, out_w = _sliding_outputs(
-            "DepthwiseConv2D", input_shape, self.kernel_size, self.strides, self.dilation_rate,
-            self.padding,
-        )  # fmt: skip
-        height, width, channels = input_shape
+        out_h, out_w = _sliding_outputs("DepthwiseConv2D", self, input_shape)
+        channels = input_shape[2]
         multiplied = (channels, self.depth_multiplier) if self.depth_multiplier > 1 else (channels,)
         out_channels = channels * self.depth_multiplier
         taps = product(self.kernel_size)
@@ -201,30 +231,16 @@ class DepthwiseConv2D(Layer):
         arithmetic = per_axis(out_h, out_w)
         if self.depth_multiplier > 1:
             arithmetic += (f"channels: {dotted(multiplied)} = {out_channels}",)
-        outs = (out_h.value, out_w.value)
-        return Inference(
-            output_shape=(*outs, out_channels),
-            trainable=weights,
-            param_formula=formula,
+        return _window_inference(
+            self, input_shape, (out_h, out_w), out_channels,
+            weights=(weights, formula),
             arithmetic=arithmetic,
-            macs=taps * out_channels * product(outs),
-            other_ops=pointwise_ops(
-                product(outs) * out_channels, bias=self.use_bias, activation=self.activation
-            ),
-            reach=windows(
-                (height, width), outs, self.kernel_size, self.strides, self.dilation_rate,
-                self.padding,
-            ),
+            macs=taps * out_channels * out_h.value * out_w.value,
         )  # fmt: skip
 
     def describe(self) -> str:
         multiplier = [f"depth ×{self.depth_multiplier}"] if self.depth_multiplier != 1 else []
-        return ", ".join(
-            _window_description(
-                [], self.kernel_size, self.padding, self.strides, self.dilation_rate,
-                multiplier + _activation_and_bias(self.activation, self.use_bias),
-            )
-        )  # fmt: skip
+        return _window_description(self, [], multiplier)
 
 
 @register
@@ -244,42 +260,23 @@ class SeparableConv2D(Layer):
     use_bias: bool = True
 
     def infer(self, input_shape: Shape) -> Inference:
-        out_h, out_w = _sliding_outputs(
-            "SeparableConv2D", input_shape, self.kernel_size, self.strides, self.dilation_rate,
-            self.padding,
-        )  # fmt: skip
-        height, width, channels = input_shape
+        out_h, out_w = _sliding_outputs("SeparableConv2D", self, input_shape)
+        channels = input_shape[2]
         multiplied = (channels, self.depth_multiplier) if self.depth_multiplier > 1 else (channels,)
         depthwise = product(self.kernel_size) * product(multiplied)
         pointwise = product(multiplied) * self.filters
         weights = depthwise + pointwise + self.filters * self.use_bias
         terms = [dotted((*self.kernel_size, *multiplied)), dotted((*multiplied, self.filters))]
         terms += [str(self.filters)] if self.use_bias else []
-        outs = (out_h.value, out_w.value)
-        return Inference(
-            output_shape=(*outs, self.filters),
-            trainable=weights,
-            param_formula=f"{' + '.join(terms)} = {group(weights)}",
-            arithmetic=per_axis(out_h, out_w),
-            macs=(depthwise + pointwise) * product(outs),
-            other_ops=pointwise_ops(
-                product(outs) * self.filters, bias=self.use_bias, activation=self.activation
-            ),
-            reach=windows(
-                (height, width), outs, self.kernel_size, self.strides, self.dilation_rate,
-                self.padding,
-            ),
+        return _window_inference(
+            self, input_shape, (out_h, out_w), self.filters,
+            weights=(weights, f"{' + '.join(terms)} = {group(weights)}"),
+            macs=(depthwise + pointwise) * out_h.value * out_w.value,
         )  # fmt: skip
 
     def describe(self) -> str:
-        extra = [f"depth ×{self.depth_multiplier}"] if self.depth_multiplier != 1 else []
-        extra += _activation_and_bias(self.activation, self.use_bias)
-        return ", ".join(
-            _window_description(
-                [f"{self.filters} filters"], self.kernel_size, self.padding, self.strides,
-                self.dilation_rate, extra,
-            )
-        )  # fmt: skip
+        multiplier = [f"depth ×{self.depth_multiplier}"] if self.depth_multiplier != 1 else []
+        return _window_description(self, [f"{self.filters} filters"], multiplier)
 
 
 @register
@@ -347,23 +344,12 @@ class Conv2DTranspose(Layer):
         )  # fmt: skip
         check_positive(out_h.value, out_w.value, per_axis(out_h, out_w))
         kernel = (*self.kernel_size, channels)
-        weights = (product(kernel) + self.use_bias) * self.filters
-        if self.use_bias:
-            formula = f"({dotted(kernel)} + 1)·{self.filters} = {group(weights)}"
-        else:
-            formula = f"{dotted(kernel)}·{self.filters} = {group(weights)}"
-        outs = (out_h.value, out_w.value)
-        return Inference(
-            output_shape=(*outs, self.filters),
-            trainable=weights,
-            param_formula=formula,
-            arithmetic=per_axis(out_h, out_w),
+        return _window_inference(
+            self, input_shape, (out_h, out_w), self.filters,
+            weights=_kernel_weights(kernel, self.filters, self.use_bias),
             macs=product(kernel) * self.filters * height * width,  # every input value, every tap
-            other_ops=pointwise_ops(
-                product(outs) * self.filters, bias=self.use_bias, activation=self.activation
-            ),
             reach=(self._spread(0), self._spread(1)),
-        )
+        )  # fmt: skip
 
     def _spread(self, axis: int) -> Spread:
         """Output unit ``o`` reads the input units ``i`` with ``i·s ≤ o + crop ≤ i·s + K − 1``
@@ -382,9 +368,4 @@ class Conv2DTranspose(Layer):
         extra = []
         if self.output_padding is not None:
             extra.append("output padding " + "×".join(map(str, self.output_padding)))
-        return ", ".join(
-            _window_description(
-                [f"{self.filters} filters"], self.kernel_size, self.padding, self.strides,
-                self.dilation_rate, extra + _activation_and_bias(self.activation, self.use_bias),
-            )
-        )  # fmt: skip
+        return _window_description(self, [f"{self.filters} filters"], extra)
