@@ -4,19 +4,19 @@ of the Conv2D and MatMul operations (2 per multiply-accumulate)."""
 
 from __future__ import annotations
 
-import os
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-from archplan import Network, load_spec, parse_spec, trace_network
+from archplan import load_spec, parse_spec, trace_network
 from archplan.engine.arith import product
 from archplan.report.data import trace_record
 from archplan.report.sizes import count_with_size
 from tests.conftest import SPECS, chain
+from tests.engine.conftest import keras_chain
 
-pytestmark = pytest.mark.keras
+pytestmark = [pytest.mark.keras, pytest.mark.usefixtures("tensorflow_backend")]
 
 # TensorFlow's profiler counts a dilated convolution on its space-to-batch padded input, and gives
 # no count for a grouped one, so those are checked by hand in test_costs.py, not here.
@@ -36,24 +36,6 @@ NETWORKS = {
     "tutorial-dimensioning": lambda: load_spec(SPECS / "tutorial-dimensioning.json"),
     "varied": lambda: parse_spec(VARIED),
 }
-
-
-@pytest.fixture(scope="module")
-def keras() -> ModuleType:
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    module = pytest.importorskip("keras")
-    if module.backend.backend() != "tensorflow":
-        pytest.skip("the FLOP counts come from TensorFlow's profiler")
-    return module
-
-
-def build(keras: ModuleType, network: Network) -> Any:
-    inputs = keras.Input(shape=network.input_shape)
-    outputs = inputs
-    for layer, name in zip(network.layers, network.layer_names(), strict=True):
-        outputs = getattr(keras.layers, layer.keras_class)(name=name, **layer.keras_arguments())(outputs)
-    return keras.Model(inputs, outputs)
 
 
 def tensorflow_flops(model: Any, input_shape: tuple[int, ...]) -> dict[str, int]:
@@ -78,7 +60,7 @@ def tensorflow_flops(model: Any, input_shape: tuple[int, ...]) -> dict[str, int]
 def test_costs_match_keras_and_tensorflow(keras: ModuleType, name: str) -> None:
     network = NETWORKS[name]()
     trace = trace_network(network)
-    model = build(keras, network)
+    model = keras_chain(keras, network, named=True)
 
     lines: list[str] = []
     model.summary(print_fn=lambda text, **_: lines.append(text))
@@ -87,7 +69,9 @@ def test_costs_match_keras_and_tensorflow(keras: ModuleType, name: str) -> None:
     record = trace_record(trace, bytes_per_param=4)
     assert record["total_params_bytes"] == 4 * sum(product(tuple(w.shape)) for w in model.weights)
 
-    keras_layers = [layer for layer in model.layers if layer.name in {row.name for row in trace.layers}]
+    keras_layers = [
+        layer for layer in model.layers if layer.name in {row.name for row in trace.layers}
+    ]
     assert [product(tuple(layer.output.shape)[1:]) for layer in keras_layers] == [
         row["activations"] for row in record["layers"]
     ]

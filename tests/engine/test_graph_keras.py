@@ -37,13 +37,6 @@ CPU_DILATION = "CPU implementations do not yet support dilation"
 """TensorFlow's message for a dilated transposed convolution on a CPU (a GPU runs it)."""
 
 
-@pytest.fixture(scope="module")
-def keras() -> ModuleType:
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    return pytest.importorskip("keras")
-
-
 def keras_verdict(keras: ModuleType, spec: dict[str, Any]) -> Any:
     """Keras' model of the raw spec (every layer named as the engine names it), or its refusal."""
     import numpy as np
@@ -205,7 +198,9 @@ CASES: dict[str, dict[str, Any]] = {
 }  # fmt: skip
 
 
-def branches(shape: tuple[int, ...], *layers: dict[str, Any], merge: dict[str, Any]) -> dict[str, Any]:
+def branches(
+    shape: tuple[int, ...], *layers: dict[str, Any], merge: dict[str, Any]
+) -> dict[str, Any]:
     """A spec whose named layers each take the input (unless they say), then the merge."""
     branch = [{"inputs": ["input"], **layer} for layer in layers]
     return chain(*branch, merge, shape=shape)
@@ -401,7 +396,10 @@ def graphs(draw: st.DrawFn) -> dict[str, Any]:
         if index and draw(st.booleans()):
             kind = draw(MERGE_TYPES)
             count = 2 if kind == "Subtract" else draw(st.integers(1, 3))
-            layer: dict[str, Any] = {"type": kind, "inputs": draw(st.lists(st.sampled_from(names), min_size=count, max_size=count))}
+            layer: dict[str, Any] = {
+                "type": kind,
+                "inputs": draw(st.lists(st.sampled_from(names), min_size=count, max_size=count)),
+            }
         else:
             layer = {**draw(ONE_INPUT), "inputs": [draw(st.sampled_from(names))]}
         layer["name"] = f"l{index}"
@@ -415,7 +413,11 @@ EXAMPLES = int(os.environ.get("ARCHPLAN_KERAS_EXAMPLES", "40"))
 """About 15 s on a 2-core machine; ARCHPLAN_KERAS_EXAMPLES=600 searched harder (and passed)."""
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(spec=graphs())
 def test_random_graphs_agree_with_keras(keras: ModuleType, spec: dict[str, Any]) -> None:
     check_against_keras(keras, spec)

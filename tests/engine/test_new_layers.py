@@ -3,7 +3,6 @@ column, and their receptive fields against the input pixels Keras' gradients act
 
 from __future__ import annotations
 
-import os
 from types import ModuleType
 from typing import Any
 
@@ -14,8 +13,8 @@ from hypothesis import strategies as st
 from archplan import parse_spec, trace_network
 from archplan.engine.arith import conv_length, transpose_length
 from archplan.engine.receptive import Field
-from archplan.spec import Network
 from tests.conftest import chain
+from tests.engine.conftest import keras_chain
 
 
 @given(
@@ -93,33 +92,15 @@ EVEN = {"depthwise, separable, cropping", "transposed stride 1", "transposed str
 """The cases without upsampling: there every unit's field is the engine's, exactly."""
 
 
-@pytest.fixture(scope="module")
-def keras() -> ModuleType:
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    module = pytest.importorskip("keras")
-    if module.backend.backend() != "tensorflow":
-        pytest.skip("the gradients are taken with TensorFlow")
-    return module
-
-
-def ones_model(keras: ModuleType, network: Network) -> Any:
-    inputs = keras.Input(shape=network.input_shape)
-    outputs = inputs
-    for layer in network.layers:
-        arguments = layer.keras_arguments()
-        if "filters" in arguments or "depth_multiplier" in arguments:
-            arguments |= {"use_bias": False}
-            for name in ("kernel", "depthwise", "pointwise"):
-                arguments[f"{name}_initializer"] = "ones"
-            if layer.keras_class in ("Conv2D", "Conv2DTranspose"):
-                arguments.pop("depthwise_initializer"), arguments.pop("pointwise_initializer")
-            elif layer.keras_class == "DepthwiseConv2D":
-                arguments.pop("kernel_initializer"), arguments.pop("pointwise_initializer")
-            else:
-                arguments.pop("kernel_initializer")
-        outputs = getattr(keras.layers, layer.keras_class)(**arguments)(outputs)
-    return keras.Model(inputs, outputs)
+def ones_kernels(kind: str, arguments: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Every convolution's kernels all ones and without bias: no weight cancels another."""
+    kernels = {
+        "DepthwiseConv2D": ("depthwise",),
+        "SeparableConv2D": ("depthwise", "pointwise"),
+    }.get(kind, ("kernel",))
+    if "filters" in arguments or "depth_multiplier" in arguments:
+        arguments |= {"use_bias": False} | {f"{name}_initializer": "ones" for name in kernels}
+    return kind, arguments
 
 
 def spans_along(
@@ -144,6 +125,7 @@ def spans_along(
 
 
 @pytest.mark.keras
+@pytest.mark.usefixtures("tensorflow_backend")
 @pytest.mark.parametrize("name", sorted(FIELD_CASES))
 def test_fields_against_keras_gradients(keras: ModuleType, name: str) -> None:
     network = parse_spec(FIELD_CASES[name])
@@ -152,14 +134,16 @@ def test_fields_against_keras_gradients(keras: ModuleType, name: str) -> None:
     assert isinstance(field, Field)
     assert field.jump is not None
     assert field.start is not None
-    model = ones_model(keras, network)
+    model = keras_chain(keras, network, ones_kernels)
     out = trace.output_shape
     for axis in (0, 1):
         inside = [u for u in range(out[axis]) if _fits(field, axis, u, network.input_shape[axis])]
         assert len(inside) >= 4, "choose sizes with units whose field lies inside the input"
         units = range(inside[0], inside[-1] + 1)
         spans = spans_along(model, network.input_shape, axis, units, out[1 - axis] // 2)
-        reached = [(unit, span) for unit, span in zip(units, spans, strict=True) if span is not None]
+        reached = [
+            (unit, span) for unit, span in zip(units, spans, strict=True) if span is not None
+        ]
         extents = [last - first + 1 for _, (first, last) in reached]
         offsets = [
             (first + last) / 2 - (field.start[axis] + unit * field.jump[axis])

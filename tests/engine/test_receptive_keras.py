@@ -8,17 +8,16 @@ the input; its extent and centre must be the engine's receptive field and ``star
 
 from __future__ import annotations
 
-import os
 from types import ModuleType
 from typing import Any
 
 import pytest
 
 from archplan import parse_spec, trace_network
-from archplan.spec import Network
 from tests.conftest import SPECS, chain
+from tests.engine.conftest import keras_chain
 
-pytestmark = pytest.mark.keras
+pytestmark = [pytest.mark.keras, pytest.mark.usefixtures("tensorflow_backend")]
 
 
 def spatial_prefix(name: str, shape: tuple[int, int, int]) -> dict[str, Any]:
@@ -46,28 +45,13 @@ CASES = {
 }  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def keras() -> ModuleType:
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    module = pytest.importorskip("keras")
-    if module.backend.backend() != "tensorflow":
-        pytest.skip("the gradients are taken with TensorFlow")
-    return module
-
-
-def positive_model(keras: ModuleType, network: Network) -> Any:
-    """The network with weights that cannot cancel: ones, no activation, no max."""
-    inputs = keras.Input(shape=network.input_shape)
-    outputs = inputs
-    for layer in network.layers:
-        kind, arguments = layer.keras_class, layer.keras_arguments()
-        if kind == "MaxPooling2D":
-            kind = "AveragePooling2D"
-        if kind == "Conv2D":
-            arguments |= {"activation": None, "kernel_initializer": "ones", "bias_initializer": "zeros"}
-        outputs = getattr(keras.layers, kind)(**arguments)(outputs)
-    return keras.Model(inputs, outputs)
+def positive(kind: str, arguments: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Weights that cannot cancel: ones, no activation, averages instead of maxima."""
+    if kind == "MaxPooling2D":
+        kind = "AveragePooling2D"
+    if kind == "Conv2D":
+        arguments |= {"activation": None, "kernel_initializer": "ones", "bias_initializer": "zeros"}
+    return kind, arguments
 
 
 def seen_span(model: Any, shape: tuple[int, ...], unit: tuple[int, int]) -> list[tuple[int, int]]:
@@ -104,4 +88,4 @@ def test_receptive_field_matches_keras_gradients(keras: ModuleType, name: str) -
         assert first >= 0, "choose a unit whose field fits in the input"
         assert last < network.input_shape[axis], "choose a unit whose field fits in the input"
         expected.append((int(first), int(last)))
-    assert seen_span(positive_model(keras, network), network.input_shape, unit) == expected
+    assert seen_span(keras_chain(keras, network, positive), network.input_shape, unit) == expected

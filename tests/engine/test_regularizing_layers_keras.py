@@ -16,7 +16,6 @@ difference (so a change on either side is noticed), with the reason.
 from __future__ import annotations
 
 import math
-import os
 from types import ModuleType
 from typing import Any
 
@@ -26,13 +25,6 @@ from archplan import SpecError, Trace, parse_spec, trace_network
 from tests.conftest import chain
 
 pytestmark = pytest.mark.keras
-
-
-@pytest.fixture(scope="module")
-def keras() -> ModuleType:
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    return pytest.importorskip("keras")
 
 
 def weights(variables: list[Any]) -> int:
