@@ -26,24 +26,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "specs" / "tutorial-convnet.json"
 
-KERAS_PROGRAM = """
+KERAS_PROGRAM = f"""
+import sys
+sys.path.insert(0, {str(ROOT / "benchmarks")!r})
 import keras
-from keras import layers
-model = keras.Sequential([
-    keras.Input((32, 32, 3)),
-    layers.Conv2D(64, 3, padding="same", activation="relu"),
-    layers.Conv2D(64, 3, padding="same", activation="relu"),
-    layers.MaxPooling2D(2),
-    layers.Conv2D(32, 3, padding="same", activation="relu"),
-    layers.Conv2D(32, 3, padding="same", activation="relu"),
-    layers.MaxPooling2D(2),
-    layers.Conv2D(16, 3, padding="same", activation="relu"),
-    layers.Conv2D(16, 3, padding="same", activation="relu"),
-    layers.Flatten(),
-    layers.Dense(512, activation="relu"),
-    layers.Dense(64, activation="relu"),
-    layers.Dense(10, activation="softmax"),
-])
+from tutorial_keras import tutorial_model
+model = tutorial_model(keras)
 model.summary()
 """
 

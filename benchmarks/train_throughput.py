@@ -32,34 +32,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from tutorial_keras import compiled_as_tutorial  # beside this script
+
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "specs" / "tutorial-convnet.json"
-
-
-def tutorial_model(keras: Any) -> Any:
-    """The tutorial's network as the tutorial writes it, compiled as it compiles it."""
-    layers = keras.layers
-    model = keras.Sequential([
-        keras.Input((32, 32, 3)),
-        layers.Conv2D(64, 3, padding="same", activation="relu"),
-        layers.Conv2D(64, 3, padding="same", activation="relu"),
-        layers.MaxPooling2D(2),
-        layers.Conv2D(32, 3, padding="same", activation="relu"),
-        layers.Conv2D(32, 3, padding="same", activation="relu"),
-        layers.MaxPooling2D(2),
-        layers.Conv2D(16, 3, padding="same", activation="relu"),
-        layers.Conv2D(16, 3, padding="same", activation="relu"),
-        layers.Flatten(),
-        layers.Dense(512, activation="relu"),
-        layers.Dense(64, activation="relu"),
-        layers.Dense(10, activation="softmax"),
-    ])  # fmt: skip
-    model.compile(
-        optimizer=keras.optimizers.SGD(learning_rate=0.001, momentum=0.5),
-        loss="categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    return model
 
 
 @dataclass(frozen=True)
@@ -111,7 +87,7 @@ def plain_keras(keras: Any, setup: Setup, feed: Callable[[Any], dict[str, Any]])
     timer = keras.callbacks.LambdaCallback(
         on_epoch_begin=clock.epoch_started, on_epoch_end=clock.epoch_ended
     )
-    model = tutorial_model(keras)
+    model = compiled_as_tutorial(keras)
     model.fit(
         **feed(setup),
         validation_data=setup.split.validation,
