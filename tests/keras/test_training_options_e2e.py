@@ -89,3 +89,29 @@ def test_a_scheduled_smoothed_run_stops_early_and_will_not_resume(
         "so its training is over; start a new run to train further (e.g. with a larger "
         "training.early_stopping.patience)\n"
     )
+
+
+@pytest.mark.slow
+def test_the_fast_spec_trains_one_epoch_end_to_end(
+    keras_module: ModuleType, tiny_cifar: Path, tmp_path: Path
+) -> None:
+    """specs/cifar10-fast.json as it ships (flips, normalization, ResNet-9, one-cycle SGD with
+    nesterov, label smoothing), on 300 images: 270 to train in batches of 64, 30 to validate."""
+    run = tmp_path / "run"
+    quick = ["--limit", "300", "--test-limit", "100", "--epochs", "1", "--batch-size", "64"]
+    code, out, err = realize(SPECS / "cifar10-fast.json", "--train", "--data", tiny_cifar, "--out", run, *quick)
+    assert (code, err) == (0, ""), out
+    assert "engine and Keras agree on all 35 layers" in out
+
+    result = json.loads((run / "metrics.json").read_text())
+    assert (result["spec"], result["epochs"], result["completed"]) == ("cifar10-fast", 1, True)
+    assert (result["train_samples"], result["val_samples"], result["test_samples"]) == (270, 30, 100)
+    assert 0.0 <= result["test_accuracy"] <= 1.0
+
+    config = compile_config(run)
+    optimizer = config["optimizer"]["config"]
+    assert (optimizer["momentum"], optimizer["nesterov"]) == (0.9, True)
+    rate = optimizer["learning_rate"]
+    assert rate["class_name"] == "OneCycleSchedule"
+    assert rate["config"]["total_steps"] == 5  # 270 images in batches of 64, the last one short
+    assert config["loss"]["config"]["label_smoothing"] == 0.1
