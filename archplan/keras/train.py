@@ -336,7 +336,7 @@ def train_run(request: RunRequest, observer: TrainingObserver) -> RunOutcome:
         model.jit_compile = settings.jit_compile  # a resumed model: its functions are built anew
     keras.utils.set_random_seed(settings.seed + len(request.history))
     facts = RunFacts.gather(request, dataset, split)
-    fitted = _fit_saving_each_epoch(request, split, facts, observer)
+    fitted = _fit_saving_each_epoch(request, split, steps, facts, observer)
     test = None
     if not fitted.interrupted:
         test = model.evaluate(
@@ -356,9 +356,14 @@ def train_run(request: RunRequest, observer: TrainingObserver) -> RunOutcome:
 
 
 def _fit_saving_each_epoch(
-    request: RunRequest, split: Split, facts: RunFacts, observer: TrainingObserver
+    request: RunRequest,
+    split: Split,
+    steps: int,
+    facts: RunFacts,
+    observer: TrainingObserver,
 ) -> FitResult:
-    """``model.fit`` with the run's callbacks and the spec's (early stopping, best epoch)."""
+    """``model.fit`` with the run's callbacks and the spec's (early stopping, best epoch);
+    ``steps``: batches per epoch, for the progress report."""
     import keras
 
     from archplan.keras import callbacks
@@ -367,7 +372,6 @@ def _fit_saving_each_epoch(
     settings, folder, model = request.settings, request.folder, request.model
     history = list(request.history)
     interruption = callbacks.Interruption()
-    steps = math.ceil(len(split.x_train) / settings.batch_size)
     progress = callbacks.ReportProgress(observer, settings.epochs, steps)
 
     plot_due = Every(PLOT_EVERY_SECONDS)
