@@ -54,6 +54,12 @@ def write_spec(tmp_path: Path) -> Callable[..., Path]:
     return write
 
 
+def run_metrics(folder: Path) -> dict[str, Any]:
+    """A run folder's ``metrics.json``."""
+    data: dict[str, Any] = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    return data
+
+
 def chain(*layers: dict[str, Any], shape: tuple[int, ...] = (32, 32, 3)) -> dict[str, Any]:
     """A spec dict for a chain of layers on an input of ``shape``."""
     return {"input": {"shape": list(shape)}, "layers": list(layers)}

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from archplan import load_spec, trace_network
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_metrics
 
 RUNS = sorted(path.parent for path in (ROOT / "results").glob("**/metrics.json"))
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-
-
-def metrics(folder: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
-    return data
 
 
 def test_there_are_recorded_runs() -> None:
@@ -28,7 +22,7 @@ def test_there_are_recorded_runs() -> None:
 def test_a_recorded_run_is_complete(folder: Path) -> None:
     for name in ("history.json", "history.csv", "history.png", "spec.json", "run.json", "log.txt"):
         assert (folder / name).is_file(), name
-    record = metrics(folder)
+    record = run_metrics(folder)
     assert record["completed"] is True
     assert record["command"].startswith("archplan realize ")
     history = json.loads((folder / "history.json").read_text(encoding="utf-8"))
@@ -37,7 +31,7 @@ def test_a_recorded_run_is_complete(folder: Path) -> None:
 
 @pytest.mark.parametrize("folder", RUNS, ids=lambda folder: folder.name)
 def test_the_readme_quotes_each_run_as_recorded(folder: Path) -> None:
-    record = metrics(folder)
+    record = run_metrics(folder)
     assert f"{100 * record['test_accuracy']:.2f}%" in README
     assert f"{record['train_seconds']:,.0f} s" in README
     assert f"`results/{folder.relative_to(ROOT / 'results').as_posix()}/`" in README

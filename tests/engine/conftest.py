@@ -1,4 +1,4 @@
-"""Keras for the engine's cross-checks: the fixture, and one way to build a chain of spec layers."""
+"""Helpers for the engine's tests: one layer traced alone; Keras and a chain built in it."""
 
 from __future__ import annotations
 
@@ -9,10 +9,18 @@ from typing import Any
 
 import pytest
 
+from archplan import parse_spec, trace_network
+from archplan.engine.trace import LayerTrace
 from archplan.spec import Network
+from tests.conftest import chain
 
 Adapt = Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]
 """Turns a layer's Keras class and arguments into the ones a check builds instead."""
+
+
+def trace_one(shape: tuple[int, ...], layer: dict[str, Any]) -> LayerTrace:
+    """The engine's row for ``layer`` alone on an input of ``shape``."""
+    return trace_network(parse_spec(chain(layer, shape=shape))).layers[0]
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from archplan import parse_spec, trace_network
-from archplan.engine.trace import LayerTrace
 from archplan.layers import LAYER_CLASSES
 from tests.conftest import chain
+from tests.engine.conftest import trace_one
 
 CASES: list[tuple[str, tuple[int, ...], dict[str, Any], tuple[int, ...], int, int]] = [
     # id, input shape, layer, output shape, trainable, non-trainable
@@ -104,10 +104,6 @@ CASES: list[tuple[str, tuple[int, ...], dict[str, Any], tuple[int, ...], int, in
     ("conv l2", (32, 32, 3), {"type": "Conv2D", "filters": 64, "kernel_size": 3, "padding": "same", "kernel_regularizer": {"l2": 0.0005}}, (32, 32, 64), 1792, 0),
     ("dense l1 l2", (64,), {"type": "Dense", "units": 10, "kernel_regularizer": {"l1": 0.001, "l2": 0.01}}, (10,), 650, 0),
 ]  # fmt: skip
-
-
-def trace_one(shape: tuple[int, ...], layer: dict[str, Any]) -> LayerTrace:
-    return trace_network(parse_spec(chain(layer, shape=shape))).layers[0]
 
 
 @pytest.mark.parametrize(

@@ -13,14 +13,10 @@ import pytest
 
 from archplan import SpecError, load_spec, parse_spec, trace_network
 from archplan.engine.receptive import Field
-from archplan.engine.trace import LayerTrace
 from archplan.layers.args import Regularizer, to_regularizer
 from archplan.spec import Network
 from tests.conftest import SPECS, chain
-
-
-def trace_one(shape: tuple[int, ...], layer: dict[str, Any]) -> LayerTrace:
-    return trace_network(parse_spec(chain(layer, shape=shape))).layers[0]
+from tests.engine.conftest import trace_one
 
 
 def refusal(shape: tuple[int, ...], *layers: dict[str, Any]) -> str:

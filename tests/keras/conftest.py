@@ -7,9 +7,20 @@ from types import ModuleType
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
+
+from archplan.cli import app
 
 TINY_TRAIN_PER_CLASS = 40
 TINY_TEST_PER_CLASS = 10
+
+PLAIN_TERMINAL = {"COLUMNS": "120", "NO_COLOR": "1", "TERM": "dumb"}
+
+
+def realize(*args: str | Path) -> tuple[int, str, str]:
+    """``archplan realize ARGS`` in process, on a plain 120-column terminal: code, stdout, stderr."""
+    result = CliRunner().invoke(app, ["realize", *map(str, args)], env=PLAIN_TERMINAL)
+    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture(scope="session")

@@ -13,13 +13,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from archplan.errors import RunError
 from archplan.keras.distribute import DATA_PARALLEL, MIRRORED, Placement, check_global_batch
-from tests.conftest import ROOT, SPECS
+from tests.conftest import ROOT, SPECS, run_metrics
 
 TUTORIAL = str(SPECS / "tutorial-convnet.json")
 TWO_JAX_DEVICES = {"KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
@@ -41,11 +40,6 @@ def archplan(env: dict[str, str], *args: str | Path, wrapper: str | None = None)
     return subprocess.run(
         [*start, *map(str, args)], capture_output=True, text=True, cwd=ROOT, env=environment, timeout=300
     )
-
-
-def metrics(folder: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((folder / "metrics.json").read_text())
-    return data
 
 
 def quick_run(data: Path, out: Path, *extra: str) -> list[str | Path]:
@@ -88,7 +82,7 @@ def test_jax_trains_data_parallel_on_two_devices_and_resumes_so(tiny_cifar: Path
     done = archplan(env, *quick_run(tiny_cifar, run, "--backend", "jax"))
     assert (done.returncode, done.stderr) == (0, ""), done.stdout
     assert "for 1 epochs on 2 devices into" in done.stdout
-    result = metrics(run)
+    result = run_metrics(run)
     assert (result["backend"], result["devices"], result["distribution"]) == ("jax", 2, "DataParallel")
     assert (result["train_samples"], result["val_samples"], result["test_samples"]) == (80, 14, 14)
     assert result["completed"] is True
@@ -96,7 +90,7 @@ def test_jax_trains_data_parallel_on_two_devices_and_resumes_so(tiny_cifar: Path
 
     done = archplan(env, "realize", "--resume", run, "--epochs", "2")
     assert (done.returncode, done.stderr) == (0, ""), done.stdout
-    resumed = metrics(run)
+    resumed = run_metrics(run)
     assert (resumed["epochs"], resumed["devices"], resumed["completed"]) == (2, 2, True)
 
 
@@ -118,7 +112,7 @@ def test_tensorflow_trains_mirrored_on_two_devices(tiny_cifar: Path, tmp_path: P
     backend = {"KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "2"}
     done = archplan(backend, *quick_run(tiny_cifar, run), wrapper=TWO_TF_DEVICES)
     assert (done.returncode, done.stderr) == (0, ""), done.stdout
-    result = metrics(run)
+    result = run_metrics(run)
     assert (result["backend"], result["devices"], result["distribution"]) == ("tensorflow", 2, "MirroredStrategy")
     assert (result["train_samples"], result["val_samples"], result["test_samples"]) == (80, 14, 14)
     assert result["jit_compile"] is False  # Keras' "auto" turns XLA off under tf.distribute

@@ -23,17 +23,14 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from typer.testing import CliRunner
 
 from archplan import load_spec
-from archplan.cli import app
 from archplan.keras.runs import spec_record
-from tests.conftest import ROOT, SHARED, SPECS
+from tests.conftest import ROOT, SHARED, SPECS, run_metrics
+from tests.keras.conftest import realize
 
 pytestmark = pytest.mark.keras
 
-runner = CliRunner()
-ENV = {"COLUMNS": "120", "NO_COLOR": "1", "TERM": "dumb"}
 TUTORIAL = str(SPECS / "tutorial-convnet.json")
 DIMENSIONING = str(SPECS / "tutorial-dimensioning.json")
 REAL_DATA = SHARED / "data" / "cifar10-jpeg.tar.xz"
@@ -49,11 +46,6 @@ METRICS_KEYS = {
 }  # fmt: skip
 
 
-def realize(*args: str | Path) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["realize", *map(str, args)], env=ENV)
-    return result.exit_code, result.stdout, result.stderr
-
-
 def train_args(data: Path, out: Path, *extra: str) -> list[str | Path]:
     quick = ["--limit", "300", "--test-limit", "100", "--epochs", "1"]
     return [TUTORIAL, "--train", "--data", data, "--out", out, *quick, *extra]
@@ -66,11 +58,6 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def history_rows(folder: Path) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = json.loads((folder / "history.json").read_text())["epochs"]
     return rows
-
-
-def metrics(folder: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((folder / "metrics.json").read_text())
-    return data
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +182,7 @@ def test_a_run_folder_holds_every_output(trained: Path) -> None:
     assert list(table[0]) == ["epoch", "accuracy", "val_accuracy", "loss", "val_loss", "seconds"]
     assert float(table[0]["val_accuracy"]) == pytest.approx(rows[0]["val_accuracy"])
 
-    result = metrics(trained)
+    result = run_metrics(trained)
     assert set(result) >= METRICS_KEYS
     assert (result["train_samples"], result["val_samples"], result["test_samples"]) == (255, 45, 100)
     assert (result["epochs"], result["epochs_planned"], result["completed"]) == (1, 1, True)
@@ -238,7 +225,7 @@ def test_force_replaces_archplans_files_and_keeps_the_users(
     code, _, err = realize(*train_args(tiny_cifar, run, "--seed", "5", "--force"))
     assert (code, err) == (0, "")
     assert (run / "notes.txt").read_text() == "mine"
-    assert metrics(run)["seed"] == 5
+    assert run_metrics(run)["seed"] == 5
     assert not [path.name for path in run.iterdir() if path.name.startswith(".")]  # no temporaries
 
 
@@ -250,7 +237,7 @@ def test_resume_trains_on_from_the_next_epoch(trained: Path, tmp_path: Path) -> 
     rows = history_rows(run)
     assert [row["epoch"] for row in rows] == [1, 2]
     assert rows[0] == first
-    result = metrics(run)
+    result = run_metrics(run)
     assert (result["epochs"], result["epochs_planned"], result["completed"]) == (2, 2, True)
     assert (result["train_samples"], result["val_samples"]) == (255, 45)  # the same split
     assert "epoch 2/2" in out
@@ -317,7 +304,7 @@ def test_ctrl_c_keeps_the_last_completed_epoch_and_resume_goes_on(
     (run,) = (tmp_path / "runs").iterdir()
     assert run.name.startswith("tutorial-convnet-")
     assert "Interrupted: the run folder holds the last completed epoch" in out
-    result = metrics(run)
+    result = run_metrics(run)
     assert (result["completed"], result["interrupted"], result["epochs"]) == (False, True, 1)
     assert result["test_accuracy"] is None
     assert [row["epoch"] for row in history_rows(run)] == [1]
@@ -327,7 +314,7 @@ def test_ctrl_c_keeps_the_last_completed_epoch_and_resume_goes_on(
     code, out, err = realize("--resume", run, "--epochs", "2")
     assert (code, err) == (0, ""), out
     assert [row["epoch"] for row in history_rows(run)] == [1, 2]
-    assert metrics(run)["completed"] is True
+    assert run_metrics(run)["completed"] is True
 
 
 def test_a_network_that_cannot_take_cifar10_is_refused_before_loading(tmp_path: Path) -> None:
@@ -360,6 +347,6 @@ def test_without_data_a_failed_download_says_how_to_pass_data(
 def test_a_short_run_on_the_real_data(keras_module: ModuleType, tmp_path: Path) -> None:
     code, out, err = realize(*train_args(REAL_DATA, tmp_path / "run"))
     assert (code, err) == (0, ""), out
-    result = metrics(tmp_path / "run")
+    result = run_metrics(tmp_path / "run")
     assert (result["train_samples"], result["val_samples"], result["test_samples"]) == (255, 45, 100)
     assert "cifar10-jpeg.tar.xz" in result["data"]

@@ -10,35 +10,21 @@ import json
 from dataclasses import asdict, replace
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from archplan.cli import app
 from archplan.data import CIFAR10_CLASSES, Dataset
 from archplan.errors import RunError
 from archplan.keras.runs import SETTINGS_FILE, RunFolder, RunSettings
 from archplan.keras.speed import jit_argument, output_dtype, precision
 from archplan.keras.train import Overrides, new_settings, prepare_split, resumed_settings
 from archplan.spec import Training, load_spec
-from tests.conftest import SPECS
+from tests.conftest import SPECS, run_metrics
+from tests.keras.conftest import realize
 
-runner = CliRunner()
-ENV = {"COLUMNS": "120", "NO_COLOR": "1", "TERM": "dumb"}
 TUTORIAL = SPECS / "tutorial-convnet.json"
 SAVED = RunSettings("tutorial", "data", 300, 100, 0, 1, 32, "tensorflow")
-
-
-def realize(*args: str | Path) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["realize", *map(str, args)], env=ENV)
-    return result.exit_code, result.stdout, result.stderr
-
-
-def metrics(folder: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((folder / "metrics.json").read_text())
-    return data
 
 
 # settings ------------------------------------------------------------------------------------
@@ -110,7 +96,7 @@ def test_mixed_precision_and_xla_train_the_same_model_and_resume_alike(
     assert (code, err) == (0, ""), out
     assert "Total params: 631,658" in out
     assert "✓ engine and Keras agree on all 12 layers" in out
-    result = metrics(run)
+    result = run_metrics(run)
     assert (result["mixed_precision"], result["jit_compile"]) == (True, True)
     assert (result["devices"], result["distribution"]) == (1, None)
     assert result["test_loss"] is not None  # finite: the loss is computed in float32
@@ -125,7 +111,7 @@ def test_mixed_precision_and_xla_train_the_same_model_and_resume_alike(
 
     code, out, err = realize("--resume", run, "--epochs", "2", "--no-jit-compile")
     assert (code, err) == (0, ""), out
-    resumed = metrics(run)  # the precision kept, XLA turned off as asked
+    resumed = run_metrics(run)  # the precision kept, XLA turned off as asked
     assert (resumed["epochs"], resumed["mixed_precision"], resumed["jit_compile"]) == (2, True, False)
     settings = json.loads((run / SETTINGS_FILE).read_text())["settings"]
     assert (settings["mixed_precision"], settings["jit_compile"]) == (True, False)
@@ -139,7 +125,7 @@ def test_the_default_run_records_what_keras_made_of_auto(
     quick = ["--limit", "100", "--test-limit", "20", "--epochs", "1"]
     code, out, err = realize(TUTORIAL, "--train", "--data", tiny_cifar, "--out", run, *quick)
     assert (code, err) == (0, ""), out
-    result = metrics(run)
+    result = run_metrics(run)
     # Keras' "auto": no XLA for TensorFlow on a CPU alone
     assert (result["jit_compile"], result["mixed_precision"]) == (False, False)
     assert (result["devices"], result["distribution"], result["stopped_early"]) == (1, None, False)

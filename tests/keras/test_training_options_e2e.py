@@ -13,23 +13,15 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from archplan.cli import app
-from tests.conftest import SPECS
+from tests.conftest import SPECS, run_metrics
+from tests.keras.conftest import realize
 
 pytestmark = pytest.mark.keras
 
-runner = CliRunner()
-ENV = {"COLUMNS": "120", "NO_COLOR": "1", "TERM": "dumb"}
 STEPS_PER_EPOCH = 8  # 255 training images (300, 15 % validation) in batches of 32
 ONE_CYCLE = {"type": "OneCycle", "max_learning_rate": 0.01}
 COSINE = {"type": "CosineDecay", "initial_learning_rate": 0.001, "warmup_target": 0.01, "warmup_epochs": 1}
-
-
-def realize(*args: str | Path) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["realize", *map(str, args)], env=ENV)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def spec_with(tmp_path: Path, learning_rate: dict[str, Any]) -> Path:
@@ -69,7 +61,7 @@ def test_a_scheduled_smoothed_run_stops_early_and_will_not_resume(
     code, out, err = realize(spec_with(tmp_path, learning_rate), "--train", "--data", tiny_cifar, "--out", run, *quick)
     assert (code, err) == (0, ""), out
 
-    result = json.loads((run / "metrics.json").read_text())
+    result = run_metrics(run)
     assert (result["epochs"], result["epochs_planned"]) == (2, 3)
     assert (result["stopped_early"], result["completed"], result["interrupted"]) == (True, True, False)
     assert result["test_accuracy"] is not None
@@ -103,7 +95,7 @@ def test_the_fast_spec_trains_one_epoch_end_to_end(
     assert (code, err) == (0, ""), out
     assert "engine and Keras agree on all 35 layers" in out
 
-    result = json.loads((run / "metrics.json").read_text())
+    result = run_metrics(run)
     assert (result["spec"], result["epochs"], result["completed"]) == ("cifar10-fast", 1, True)
     assert (result["train_samples"], result["val_samples"], result["test_samples"]) == (270, 30, 100)
     assert 0.0 <= result["test_accuracy"] <= 1.0
