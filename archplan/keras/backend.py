@@ -10,7 +10,11 @@ import importlib
 import importlib.util
 import json
 import os
+import re
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
@@ -64,11 +68,73 @@ def load_keras(requested: str | None = None) -> ModuleType:
     os.environ["KERAS_BACKEND"] = name
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter
     try:
-        keras = importlib.import_module("keras")
+        with start_up_chatter_dropped():
+            keras = importlib.import_module("keras")
     except ImportError as error:
         raise BackendError(f"Keras cannot start on {name}: {error}; {INSTALL_HINT}") from None
     keras.config.set_image_data_format("channels_last")  # archplan's shapes are channels-last
+    _tensorflow_out_of_sight(name)
     return keras
+
+
+def _tensorflow_out_of_sight(backend: str) -> None:
+    """On JAX or PyTorch, Keras is told TensorFlow is missing, so that it never loads it.
+
+    Keras' lazy TensorFlow handle imports TensorFlow whenever it is installed, to seed it or to
+    check an object while saving a model (seconds, and its log lines, in a run that never uses
+    it): archplan feeds such runs numpy arrays, never ``tf.data``.
+    """
+    if backend == "tensorflow" or "tensorflow" in sys.modules:
+        return
+    try:
+        from keras.src.utils.module_utils import tensorflow as handle
+    except ImportError:  # another Keras layout: it may load TensorFlow, as it would anyway
+        return
+    if getattr(handle, "module", None) is None:
+        handle._available = False
+
+
+ABSL_LINE = re.compile(r"^(?P<level>[IWEF])\d{4} [\d:.]+\s+\d+ [^:\]]+:\d+\] ")
+"""A line of absl's C++ log: ``I0000 00:00:17.24 7564 port.cc:153] oneDNN custom ops are on``."""
+ABSL_PREAMBLE = "WARNING: All log messages before absl::InitializeLog() is called are written"
+TF_LOG_LEVELS = "IWEF"
+"""absl's levels in the order of ``TF_CPP_MIN_LOG_LEVEL`` (0: all, 2: errors and fatal only)."""
+
+
+@contextmanager
+def start_up_chatter_dropped() -> Iterator[None]:
+    """Drop the C++ log lines TensorFlow writes while loading, below ``TF_CPP_MIN_LOG_LEVEL``.
+
+    Recent TensorFlow builds log through absl before absl is set up, and then ignore that
+    variable (``I0000 ... oneDNN custom operations are on``). The process's stderr is collected
+    while Keras loads and written back without those lines; anything else passes unchanged.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as collected:
+        os.dup2(collected.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            collected.seek(0)
+            kept = [line for line in collected.read().splitlines(keepends=True) if _kept(line)]
+            if kept:
+                os.write(2, b"".join(kept))
+
+
+def _kept(line: bytes) -> bool:
+    text = line.decode("utf-8", "replace")
+    if text.startswith(ABSL_PREAMBLE):
+        return False
+    matched = ABSL_LINE.match(text)
+    if matched is None:
+        return True
+    level = os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0")
+    minimum = int(level) if level.isdigit() else 0
+    return TF_LOG_LEVELS.index(matched["level"]) >= minimum
 
 
 def _already_loaded(keras: ModuleType, name: str) -> ModuleType:

@@ -17,6 +17,7 @@ Deliberate differences, each checked below as a difference so that a change is n
 
 from __future__ import annotations
 
+import math
 import os
 from types import ModuleType
 from typing import Any
@@ -26,7 +27,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archplan import SpecError, Trace, load_spec, parse_spec, trace_network
-from archplan.engine.arith import product
 from archplan.layers import LAYER_CLASSES
 from archplan.spec import Network
 from tests.conftest import SPECS, chain
@@ -57,9 +57,11 @@ def keras_verdict(keras: ModuleType, spec: dict[str, Any]) -> Any:
     except Exception as error:  # whatever Keras raises is its refusal
         return error
     try:
-        model(np.zeros((1, *spec["input"]["shape"]), "float32"))
+        output = model(np.zeros((1, *spec["input"]["shape"]), "float32"))
     except Exception as error:
         return model if CPU_DILATION in str(error) else error
+    if 0 in tuple(output.shape):  # some TensorFlow builds (oneDNN) compute an empty output
+        return ValueError(f"Keras computes an empty output {tuple(output.shape)}")
     return model
 
 
@@ -95,7 +97,7 @@ def engine_verdict(spec: dict[str, Any]) -> Trace | SpecError:
 
 
 def weights(weights: list[Any]) -> int:
-    return sum(product(tuple(weight.shape)) for weight in weights)
+    return sum(math.prod(tuple(weight.shape)) for weight in weights)
 
 
 def assert_same(trace: Trace, model: Any) -> None:
@@ -338,8 +340,13 @@ def test_the_cpu_cannot_run_a_dilated_transposed_convolution(keras: ModuleType) 
     layer = keras.layers.Conv2DTranspose(2, 3, dilation_rate=2)
     inputs = keras.Input((5, 5, 3))
     assert tuple(layer(inputs).shape) == (None, 9, 9, 2)
-    with pytest.raises(Exception, match=CPU_DILATION):
-        layer(np.zeros((1, 5, 5, 3), "float32"))
+    try:
+        computed = layer(np.zeros((1, 5, 5, 3), "float32"))
+    except Exception as error:
+        assert CPU_DILATION in str(error)
+    else:  # TensorFlow builds with oneDNN's kernels (AVX-512 machines) run it
+        assert tuple(computed.shape) == (1, 9, 9, 2)
+        pytest.skip("this TensorFlow build runs dilated transposed convolutions on the CPU")
 
 
 def test_every_argument_of_every_layer_type_is_a_keras_argument(keras: ModuleType) -> None:

@@ -24,7 +24,9 @@ TUTORIAL = str(SPECS / "tutorial-convnet.json")
 TWO_JAX_DEVICES = {"KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
 TWO_TF_DEVICES = """
 import sys
-import tensorflow as tf
+from archplan.keras.backend import start_up_chatter_dropped
+with start_up_chatter_dropped():  # TensorFlow's own log lines, as archplan drops them
+    import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 from archplan.cli import main
