@@ -30,9 +30,10 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 run: $(VENV)/.core  ## trace the tutorial's network
 	$(BIN)/archplan trace $(SPEC)
 
-test: $(VENV)/.dev  ## the whole test suite, then the linter and the type checker
+test: $(VENV)/.dev  ## the whole test suite, then the linters (code, import layers) and the type checker
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check archplan tests benchmarks examples
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 
 bench: $(VENV)/.dev

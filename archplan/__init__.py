@@ -5,13 +5,42 @@ The library in four names::
     from archplan import load_spec, trace_network
     trace = trace_network(load_spec("specs/tutorial-convnet.json"))
     trace.layers[0].output_shape  # (32, 32, 64)
+
+The names below are imported on first use, so that ``import archplan.data.worker`` (every image
+decoder process) or ``archplan --version`` loads none of the spec's pydantic models.
 """
 
-from archplan.engine.trace import LayerTrace, Trace, trace_network
-from archplan.errors import ArchplanError, SpecError
-from archplan.spec import Network, load_spec, parse_spec
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "ArchplanError": "archplan.errors",
+    "SpecError": "archplan.errors",
+    "LayerTrace": "archplan.engine.trace",
+    "Trace": "archplan.engine.trace",
+    "trace_network": "archplan.engine.trace",
+    "Network": "archplan.spec",
+    "load_spec": "archplan.spec",
+    "parse_spec": "archplan.spec",
+}
+
+if TYPE_CHECKING:
+    from archplan.engine.trace import LayerTrace, Trace, trace_network
+    from archplan.errors import ArchplanError, SpecError
+    from archplan.spec import Network, load_spec, parse_spec
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'archplan' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ArchplanError",

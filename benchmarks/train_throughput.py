@@ -3,8 +3,8 @@
 Trains the tutorial's network (specs/tutorial-convnet.json) on the same arrays, backend, batch size,
 epochs, seed and validation data, once written out as the tutorial's own ``keras.Sequential`` code
 fitted with ``model.fit`` on numpy arrays ("plain"), once through archplan's training path
-(``archplan.keras.train.train_run``: its callbacks, a model, history and plot saved after every
-epoch), and once per speed option through archplan (``--jit-compile``, ``--mixed-precision``);
+(``archplan.runs.lifecycle.train_in_folder``: its callbacks, a model, history and plot saved
+after every epoch), and once per speed option through archplan (``--jit-compile``, ``--mixed-precision``);
 on TensorFlow also the plain code fed by a ``tf.data`` pipeline, to see whether archplan should
 use one. The variants run in turn, round after round (every other round in reverse order), so
 that a busy shared machine slows them alike.
@@ -43,6 +43,7 @@ class Setup:
     """What every variant shares: the spec, the data already split and scaled, the run settings."""
 
     network: Any
+    trace: Any
     dataset: Any
     split: Any
     settings: Any
@@ -78,6 +79,12 @@ class EpochClock:
         self.seconds.append(time.perf_counter() - self._started)
 
     def batch_ended(self, step: int, logs: Mapping[str, float]) -> None:  # never asked for
+        pass
+
+    def realized(self, *_: Any) -> None:
+        pass
+
+    def training_started(self, *_: Any) -> None:
         pass
 
 
@@ -118,17 +125,18 @@ def tf_data(setup: Setup) -> dict[str, Any]:
 
 def through_archplan(setup: Setup, settings: Any) -> list[float]:
     """archplan's path, as ``archplan realize --train`` takes it, into a throw-away run folder."""
-    from archplan.keras.build import build_model
-    from archplan.keras.runs import RunFolder
+    from archplan.keras.fit import run_environment
+    from archplan.keras.realize import realize
     from archplan.keras.speed import output_dtype
-    from archplan.keras.train import RunRequest, run_environment, train_run
+    from archplan.records.folder import RunFolder
+    from archplan.runs.lifecycle import RunRequest, train_in_folder
 
     clock = EpochClock()
     with tempfile.TemporaryDirectory() as folder, run_environment(settings) as placement:
-        model = build_model(setup.network, output_dtype=output_dtype(settings.mixed_precision))
-        request = RunRequest(model, setup.network, settings, RunFolder(Path(folder)),
-                             placement=placement, dataset=setup.dataset)  # fmt: skip
-        train_run(request, clock)
+        dtype = output_dtype(settings.mixed_precision)
+        realized = realize(setup.network, setup.trace, output_dtype=dtype)
+        request = RunRequest(realized, settings, RunFolder(Path(folder)), setup.dataset, placement)
+        train_in_folder(request, clock)
     return clock.seconds
 
 
@@ -234,8 +242,10 @@ def main() -> None:
 
     keras = load_keras(args.backend)
     backend = keras.backend.backend()
+    from archplan import trace_network
     from archplan.data import load_cifar10
-    from archplan.keras.train import Overrides, new_settings, prepare_split, training_block
+    from archplan.keras.split import prepare_split
+    from archplan.records.settings import Overrides, new_settings
     from archplan.spec import load_spec
 
     network = load_spec(SPEC)
@@ -243,8 +253,8 @@ def main() -> None:
                           batch_size=args.batch_size, limit=args.limit, test_limit=args.test_limit)  # fmt: skip
     settings = new_settings(network, overrides, backend)
     dataset = load_cifar10(settings.data, limit=settings.limit, test_limit=settings.test_limit)
-    split = prepare_split(dataset, training_block(network), settings.seed)
-    setup = Setup(network, dataset, split, settings)
+    split = prepare_split(dataset, network.training_settings, settings.seed)
+    setup = Setup(network, trace_network(network), dataset, split, settings)
     images = len(split.x_train)
 
     print(f"machine: {machine(keras, backend)}")

@@ -8,28 +8,22 @@ from __future__ import annotations
 
 import shlex
 import sys
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.text import Text
 
-from archplan import __version__
 from archplan.cli.boundary import reports_errors
 from archplan.cli.plan import traced
-from archplan.engine.trace import Trace, trace_network
-from archplan.errors import ArchplanError, MismatchError, RunError
+from archplan.engine.trace import Trace
+from archplan.errors import ArchplanError, RunError
+from archplan.records.settings import Overrides
 from archplan.spec import Network, load_spec
 
 if TYPE_CHECKING:
-    from archplan.keras.crosscheck import CrossCheck
-    from archplan.keras.distribute import Placement
-    from archplan.keras.history import EpochRecord
-    from archplan.keras.runs import RunFolder, RunSettings
-    from archplan.keras.train import Overrides, RunOutcome
+    from archplan.runs.lifecycle import NewRun, RunOutcome, RunWatcher
 
 INTERRUPTED_EXIT_CODE = 130
 """What a shell reports for a program stopped by Ctrl-C."""
@@ -125,17 +119,6 @@ ResumeOpt = Annotated[
 ]  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """A cross-checked model, ready to print and train."""
-
-    network: Network
-    model: Any
-    summary: str
-    check: CrossCheck
-    backend: str
-
-
 @reports_errors
 def realize(
     spec: SpecArg = None,
@@ -155,8 +138,6 @@ def realize(
     distribute: DistributeOpt = False,
 ) -> None:
     """Build the Keras model, print its summary, check the engine against it; --train fits it."""
-    from archplan.keras.train import Overrides
-
     overrides = Overrides(
         data=str(data.expanduser().resolve()) if data is not None else None,  # resumable anywhere
         epochs=epochs,
@@ -172,7 +153,8 @@ def realize(
     if resume is not None:
         if out is not None or force:
             raise RunError(f"--resume continues the run in {resume} itself; drop --out and --force")
-        _resume(console, resume, spec, backend, overrides)
+        network = load_spec(spec) if spec is not None else None
+        _train(console, lambda watcher: _resumed(resume, overrides, watcher, network, backend))
         return
     if spec is None:
         raise ArchplanError(
@@ -183,165 +165,73 @@ def realize(
     network = load_spec(spec)
     trace = traced(spec)
     if not train:
-        _prepare(console, network, trace, backend)
+        _realize_only(console, network, trace, backend)
         return
-    _train_new(console, network, trace, backend, overrides, out, force)
+    from archplan.runs.lifecycle import NewRun
+
+    run = NewRun(network, trace, overrides, out, force, backend, command_line())
+    _train(console, lambda watcher: _started(run, watcher))
+
+
+def command_line() -> str:
+    """The command as typed, for the run's records."""
+    return shlex.join(["archplan", *sys.argv[1:]])
 
 
 def _refuse_training_options(overrides: Overrides, out: Path | None, force: bool) -> None:
-    options = {**vars(overrides), "out": out, "force": force or None}
-    given = [f"--{key.replace('_', '-')}" for key, value in options.items() if value is not None]
+    given = [*overrides.given(), *(["--out"] if out is not None else []), *(["--force"] * force)]
     if given:
         raise ArchplanError(f"{', '.join(given)}: only for training; add --train")
 
 
-def _prepare(
-    console: Console,
-    network: Network,
-    trace: Trace,
-    backend: str | None,
-    output_dtype: str | None = None,
-) -> Prepared:
-    """Import Keras, build the model, print its summary and the cross-check; refuse a mismatch."""
+def _realize_only(console: Console, network: Network, trace: Trace, backend: str | None) -> None:
+    """Build and cross-check the model, print both; refuse a disagreement."""
     from archplan.keras.backend import load_keras
-    from archplan.keras.build import KerasRefusalError, build_model, summary_text
+    from archplan.keras.realize import realize as build_and_check
+    from archplan.report.realize import print_realized
 
-    keras = load_keras(backend)
-    try:
-        model = build_model(network, output_dtype=output_dtype)
-    except KerasRefusalError as refusal:
-        raise MismatchError(
-            f"the engine accepts this spec but Keras refuses {refusal}; "
-            "a bug in archplan's engine: please report it with the spec"
-        ) from None
-    return _checked(console, network, trace, model, summary_text(model), keras.backend.backend())
+    load_keras(backend)
+    realized = build_and_check(network, trace)
+    print_realized(console, realized)
+    realized.require_agreement()
 
 
-def _checked(
-    console: Console, network: Network, trace: Trace, model: Any, summary: str, backend: str
-) -> Prepared:
-    from archplan.keras.crosscheck import crosscheck
-    from archplan.report.realize import crosscheck_report
+def _started(run: NewRun, watcher: RunWatcher) -> RunOutcome:
+    from archplan.runs.lifecycle import start_run
 
-    console.print(Text(summary))
-    check = crosscheck(trace, model)
-    console.print(crosscheck_report(check))
-    if not check.agrees:
-        names = ", ".join(f"{row.name} ({row.type})" for row in check.mismatches)
-        raise MismatchError(
-            f"the engine and Keras disagree{': ' + names if names else ''}; "
-            "a bug in archplan's engine: please report it with the spec"
-        )
-    return Prepared(network, model, summary, check, backend)
+    return start_run(run, watcher)
 
 
-def _train_new(
-    console: Console,
-    network: Network,
-    trace: Trace,
-    backend: str | None,
+def _resumed(
+    path: Path,
     overrides: Overrides,
-    out: Path | None,
-    force: bool,
-) -> None:
-    from archplan.keras.backend import load_keras
-    from archplan.keras.runs import RunFolder, default_run_dir
-    from archplan.keras.speed import output_dtype
-    from archplan.keras.train import check_fits_cifar10, new_settings, run_environment
+    watcher: RunWatcher,
+    network: Network | None,
+    backend: str | None,
+) -> RunOutcome:
+    from archplan.runs.lifecycle import resume_run
 
-    path = out or default_run_dir(network.name or "network", datetime.now())
-    RunFolder.check_free(path, force=force)  # before the slow part, to refuse at once
-    check_fits_cifar10(trace.input_shape, trace.output_shape)
-    settings = new_settings(network, overrides, load_keras(backend).backend.backend())
-    with run_environment(settings) as placement:
-        dtype = output_dtype(settings.mixed_precision)
-        prepared = _prepare(console, network, trace, backend, dtype)
-        folder = RunFolder.claim(path, force=force)
-        _fit(console, prepared, folder, settings, (), placement)
-
-
-def _resume(
-    console: Console, path: Path, spec: Path | None, backend: str | None, overrides: Overrides
-) -> None:
-    from archplan.keras.backend import load_keras
-    from archplan.keras.build import summary_text
-    from archplan.keras.runs import RunFolder, spec_record
-    from archplan.keras.train import (
-        check_epochs_left,
-        check_not_stopped_early,
-        resumed_settings,
-        run_environment,
-        training_block,
+    return resume_run(
+        path, overrides, watcher, spec=network, backend=backend, command=command_line()
     )
 
-    folder = RunFolder.reopen(path)
-    saved = folder.read_settings()
-    network = folder.read_network()
-    if spec is not None and spec_record(load_spec(spec)) != spec_record(network):
-        raise RunError(
-            f"{spec} is not the spec the run in {path} was started with; drop SPEC to resume it"
-        )
-    trace = trace_network(network)
-    history = tuple(folder.read_history())
-    check_not_stopped_early(folder, training_block(network))
-    keras = load_keras(backend)
-    settings = resumed_settings(saved, overrides, keras.backend.backend())
-    check_epochs_left(folder, len(history), settings.epochs)
-    with run_environment(settings) as placement:
-        model = folder.load_model()
-        summary = summary_text(model)
-        prepared = _checked(console, network, trace, model, summary, settings.backend)
-        _fit(console, prepared, folder, settings, history, placement)
 
+def _train(console: Console, run: Callable[[RunWatcher], RunOutcome]) -> None:
+    """Train, print the run's summary; exit 130 if it was interrupted."""
+    from archplan.report.realize import ConsoleWatcher, run_summary
 
-def _fit(
-    console: Console,
-    prepared: Prepared,
-    folder: RunFolder,
-    settings: RunSettings,
-    history: tuple[EpochRecord, ...],
-    placement: Placement,
-) -> None:
-    """Train, write summary.txt, print the run's summary; exit 130 if it was interrupted."""
-    from archplan.keras.train import RunRequest, train_run
-    from archplan.report.realize import ConsoleProgress
-
-    command = shlex.join(["archplan", *sys.argv[1:]])
-    folder.save_setup(prepared.network, settings, {
-        "archplan_version": __version__,
-        "command": command,
-        "updated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    })  # fmt: skip
-    done = f" (epochs 1-{len(history)} done)" if history else ""
-    where = f" on {placement.devices} devices" if placement.distribution else ""
-    console.print(
-        f"Training {settings.spec} for {settings.epochs} epochs{where} into {folder.path}{done}"
-    )
-    progress = ConsoleProgress(console)
-    request = RunRequest(
-        prepared.model, prepared.network, settings, folder, history, command, placement
-    )
+    watcher = ConsoleWatcher(console)
     try:
-        outcome = train_run(request, progress)
+        outcome = run(watcher)
     finally:
-        progress.close()
-    _report(console, prepared, outcome)
+        watcher.close()
+    console.print(run_summary(outcome.stats, outcome.metrics, str(outcome.folder.path)))
     if outcome.interrupted:
         console.print(
             f"Interrupted: the run folder holds the last completed epoch; continue with "
-            f"archplan realize --resume {shlex.quote(str(folder.path))}"
+            f"archplan realize --resume {shlex.quote(str(outcome.folder.path))}"
         )
         raise typer.Exit(INTERRUPTED_EXIT_CODE)
-
-
-def _report(console: Console, prepared: Prepared, outcome: RunOutcome) -> None:
-    from archplan.keras.runs import SUMMARY_FILE
-    from archplan.report.realize import crosscheck_report, render_plain, run_summary
-
-    summary = run_summary(outcome.stats, outcome.metrics, str(outcome.folder.path))
-    text = render_plain(Text(prepared.summary), crosscheck_report(prepared.check), summary)
-    outcome.folder.write_text(SUMMARY_FILE, text)
-    console.print(summary)
 
 
 def register(app: typer.Typer) -> None:

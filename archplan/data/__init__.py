@@ -1,7 +1,7 @@
 """CIFAR-10 readers: the official python and binary downloads, and trees of image files.
 
-Importing this package loads numpy and Pillow only; Keras is imported only to download CIFAR-10
-when no path is given. Every problem with the user's files is a one-line
+Importing this package loads numpy and Pillow only, never a framework (Keras' own download of
+CIFAR-10 is :mod:`archplan.keras.download`). Every problem with the user's files is a one-line
 :class:`~archplan.errors.DataError` naming the file::
 
     from archplan.data import load_cifar10

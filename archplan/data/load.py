@@ -6,33 +6,26 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TypeVar
 
-import numpy as np
-
 from archplan.data.batches import LAYOUTS, read_batches
-from archplan.data.dataset import CIFAR10_CLASSES, Dataset
+from archplan.data.dataset import Dataset
 from archplan.data.images import read_image_folders
 from archplan.data.inventory import Inventory, Prefix, scan
-from archplan.data.messages import ACCEPTED, describe
+from archplan.data.messages import ACCEPTED
 from archplan.data.parallel import ImageDecoder
 from archplan.errors import DataError
 
 _Found = TypeVar("_Found")
 
-_DOWNLOAD_FAILED = (
-    "could not download CIFAR-10 through Keras ({reason}); pass --data PATH: an official "
-    "archive or folder (cifar-10-python.tar.gz, cifar-10-binary.tar.gz or their extracted folder) "
-    "or an image-folder tree or archive such as ../shared/data/cifar10-jpeg.tar.xz"
-)
 
 
 def load_cifar10(
-    path: str | Path | None,
+    path: str | Path,
     *,
     limit: int | None = None,
     test_limit: int | None = None,
     workers: int | None = None,
 ) -> Dataset:
-    """Load CIFAR-10 from ``path``, or download it with Keras when ``path`` is None.
+    """Load CIFAR-10 from ``path`` (:mod:`archplan.keras.download` fetches it through Keras).
 
     ``path`` may be the official ``cifar-10-python.tar.gz`` or ``cifar-10-binary.tar.gz``, either
     one's extracted folder, or a ``train/<class>/*`` + ``test/<class>/*`` tree of 32×32 images
@@ -52,8 +45,6 @@ def load_cifar10(
     for name, value in (("limit", limit), ("test_limit", test_limit)):
         if value is not None and value < 1:
             raise ValueError(f"{name} must be at least 1, got {value}")
-    if path is None:
-        return _download_with_keras(limit, test_limit)
     root = Path(path).expanduser()
     with ImageDecoder(workers) as decoder:
         inventory = scan(root, {"train": limit, "test": test_limit}, decoder.prefetch)
@@ -99,21 +90,3 @@ def _folder_name(root: Path, prefix: Prefix) -> str:
         return str(root)
     inner = "/".join(prefix)
     return str(root / inner) if root.is_dir() else f"{root}:{inner}"
-
-
-def _download_with_keras(limit: int | None, test_limit: int | None) -> Dataset:
-    """Keras's own CIFAR-10 download (cached under ~/.keras/datasets); needs network once."""
-    try:
-        import keras  # lazy: importing archplan.data must not load a framework
-
-        (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
-        return Dataset(
-            x_train=np.asarray(x_train, dtype=np.uint8)[:limit],
-            y_train=np.asarray(y_train, dtype=np.int64).reshape(-1)[:limit],
-            x_test=np.asarray(x_test, dtype=np.uint8)[:test_limit],
-            y_test=np.asarray(y_test, dtype=np.int64).reshape(-1)[:test_limit],
-            class_names=CIFAR10_CLASSES,
-            source="keras.datasets.cifar10 (downloaded to ~/.keras/datasets)",
-        )
-    except Exception as exc:  # offline, no keras, a broken cache: all mean "pass a path instead"
-        raise DataError(_DOWNLOAD_FAILED.format(reason=describe(exc))) from None

@@ -35,7 +35,7 @@ def unused_outputs(nodes: list[Node]) -> list[Node]:
 def unused_warning(node: Node) -> str:
     """One line saying what an unused output means and how to fix it."""
     return (
-        f"layers[{node.index}] ({node.name!r}, {node.layer.keras_class}): its output is not used "
+        f"{node.label}: its output is not used "
         "by any later layer, so Keras leaves it (and any layer only it uses) out of the model, "
         "and archplan out of the totals; name it in a later layer's inputs, or remove it"
     )

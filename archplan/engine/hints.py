@@ -14,20 +14,15 @@ last changed the disagreeing size, and suggest a change to that layer:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from archplan.layers.args import Shape
-from archplan.layers.base import format_shape
+from archplan.layers.base import SlidingWindowLayer
 from archplan.layers.merging import MergeMismatchError
+from archplan.rules.shapes import Shape, format_shape
 from archplan.spec.network import Node
 
 IMAGE_AXES = {-3: "height", -2: "width", -1: "channels"}
-SLIDING_WINDOWS = frozenset(
-    {"Conv2D", "DepthwiseConv2D", "SeparableConv2D", "MaxPooling2D", "AveragePooling2D"}
-)
-"""Layer types whose 'same' padding keeps ⌈D / s⌉ positions."""
 
 
 @dataclass(frozen=True)
@@ -103,9 +98,7 @@ def _channel_hint(names: tuple[str, str], sizes: tuple[int, int], steps: Mapping
         "(a projection shortcut)"
     )
     origin = _origin(names[1], steps, _sets_channels)
-    width = next(
-        (name for name in ("filters", "units") if origin and hasattr(origin.node.layer, name)), None
-    )
+    width = origin.node.layer.width_argument if origin is not None else None
     if origin is not None and width is not None:
         return f"use {width}={sizes[0]} on {origin.node.name!r}, or {projection}"
     return f"add {projection}"
@@ -113,9 +106,8 @@ def _channel_hint(names: tuple[str, str], sizes: tuple[int, int], steps: Mapping
 
 def _sets_channels(step: Step) -> bool:
     """True for a layer that chooses its output's channels, or changes them."""
-    layer = step.node.layer
     changed = step.input_shape[-1:] != step.output_shape[-1:]
-    return changed or hasattr(layer, "filters") or hasattr(layer, "units")
+    return changed or step.node.layer.width_argument is not None
 
 
 def _rank_hint() -> str:
@@ -148,10 +140,6 @@ def _resizes(step: Step, axis: int) -> bool:
 def _same_would_give(step: Step, axis: int) -> int | None:
     """The size a 'valid' window layer would give on ``axis`` with padding='same': ⌈D / s⌉."""
     layer = step.node.layer
-    if layer.keras_class not in SLIDING_WINDOWS or getattr(layer, "padding", None) != "valid":
+    if not isinstance(layer, SlidingWindowLayer) or layer.padding != "valid":
         return None
-    strides = getattr(layer, "effective_strides", None) or getattr(layer, "strides", None)
-    if not isinstance(strides, tuple):
-        return None
-    stride: int = strides[axis + 3]
-    return math.ceil(step.input_shape[axis] / stride)
+    return layer.same_length(step.input_shape[axis], axis + 3)

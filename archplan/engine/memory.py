@@ -21,10 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archplan.engine.trace import Trace
-from archplan.spec.training import SGD, Adam, Optimizer, RMSprop, Training
-
-DEFAULT_BATCH_SIZE = 32
-"""Keras' ``fit`` default, used when the spec has no training block and none is given."""
+from archplan.spec.training import SGD, Adam, Optimizer, RMSprop
 
 
 def optimizer_slots(optimizer: Optimizer) -> int:
@@ -75,10 +72,11 @@ class Memory:
 def estimate_memory(
     trace: Trace, *, bytes_per_value: int = 4, batch_size: int | None = None
 ) -> Memory:
-    """Memory for ``trace``; the batch size and optimizer default to the spec's training block."""
-    training = trace.training or Training()
+    """Memory for ``trace``; the batch size and optimizer default to the spec's training block
+    (whose own defaults are Keras' ``fit`` and ``compile`` ones: 32, RMSprop)."""
+    training = trace.training
     if batch_size is None:
-        batch_size = trace.training.batch_size if trace.training else DEFAULT_BATCH_SIZE
+        batch_size = training.batch_size
     slots = optimizer_slots(training.optimizer)
     return Memory(
         bytes_per_value=bytes_per_value,

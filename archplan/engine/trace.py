@@ -2,22 +2,21 @@
 
 Layers are taken in the file's order, which the spec guarantees is an order in which every layer's
 inputs are ready (references point backwards). Each layer's input shapes are the outputs it names;
-a merge's receptive field follows its widest input (:func:`archplan.engine.receptive.merge_fields`).
+a merge's receptive field follows its widest input (:func:`archplan.rules.receptive.merge_fields`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
-from archplan.engine.arith import product
 from archplan.engine.graph import reaching_output, unused_outputs, unused_warning
 from archplan.engine.hints import Step, mismatch_message
-from archplan.engine.receptive import Field, Reach, advance, input_field, merge_fields
 from archplan.errors import SpecError
 from archplan.layers import Inference, LayerShapeError
-from archplan.layers.args import Shape
-from archplan.layers.base import format_shape
 from archplan.layers.merging import MergeMismatchError
+from archplan.rules.receptive import Field, Reach, advance, input_field, merge_fields
+from archplan.rules.shapes import Shape, format_shape
 from archplan.spec.network import INPUT, Network, Node
 from archplan.spec.training import Training
 
@@ -40,7 +39,7 @@ class LayerTrace:
     macs: int | None = None
     """Multiply-accumulates for one sample; None only for a layer type without a cost rule."""
     other_ops: int = 0
-    """Work that is not multiply-accumulate (see :mod:`archplan.engine.costs`)."""
+    """Work that is not multiply-accumulate (see :mod:`archplan.rules.costs`)."""
     field: Field | None = None
     """What one output unit sees of the network's input; None after a layer without a rule."""
     inputs: tuple[str, ...] = ()
@@ -62,7 +61,7 @@ class LayerTrace:
     @property
     def activations(self) -> int:
         """Values in the output of one sample."""
-        return product(self.output_shape)
+        return math.prod(self.output_shape)
 
 
 @dataclass(frozen=True)
@@ -77,8 +76,8 @@ class Trace:
     name: str
     input_shape: Shape
     layers: tuple[LayerTrace, ...]
-    training: Training | None = None
-    """The spec's training block, for memory estimates (batch size, optimizer)."""
+    training: Training = field(default_factory=Training)
+    """The spec's training block (Keras' defaults without one), for memory estimates."""
     warnings: tuple[str, ...] = ()
     """Problems that do not stop the trace, one line each (e.g. an output nothing uses)."""
 
@@ -134,7 +133,7 @@ class Trace:
 
     @property
     def input_values(self) -> int:
-        return product(self.input_shape)
+        return math.prod(self.input_shape)
 
     @property
     def depth(self) -> int:
@@ -179,7 +178,7 @@ def trace_network(network: Network) -> Trace:
         name=network.name or "network",
         input_shape=network.input_shape,
         layers=tuple(rows),
-        training=network.training,
+        training=network.training_settings,
         warnings=tuple(unused_warning(node) for node in unused_outputs(nodes)),
     )
 
@@ -196,7 +195,7 @@ def _refusal(
     node: Node, shapes: tuple[Shape, ...], problem: LayerShapeError, steps: dict[str, Step]
 ) -> str:
     """``layers[3] ('conv2d', Conv2D) on input (4, 4, 1): ...``; a merge's names its inputs."""
-    where = f"layers[{node.index}] ({node.name!r}, {node.layer.keras_class})"
+    where = node.label
     if isinstance(problem, MergeMismatchError):
         return mismatch_message(where, problem, node.inputs, shapes, steps)
     if len(shapes) == 1:

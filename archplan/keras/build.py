@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from archplan.messages import layer_label
 from archplan.spec import Network
 from archplan.spec.network import INPUT, Node
 
@@ -22,7 +23,7 @@ class KerasRefusalError(Exception):
 
     def __init__(self, index: int, name: str, keras_class: str, cause: BaseException) -> None:
         reason = " ".join(str(cause).split()) or type(cause).__name__
-        super().__init__(f"layers[{index}] ({name!r}, {keras_class}): {reason}")
+        super().__init__(f"{layer_label(index, name, keras_class)}: {reason}")
         self.index = index
         self.name = name
         self.keras_class = keras_class

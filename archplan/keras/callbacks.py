@@ -15,8 +15,8 @@ from typing import Any
 
 import keras
 
-from archplan.keras.history import EpochRecord, epoch_record
-from archplan.keras.observer import TrainingObserver
+from archplan.records.history import EpochRecord, epoch_record
+from archplan.records.observer import TrainingObserver
 
 
 class Interruption:

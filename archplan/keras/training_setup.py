@@ -17,8 +17,8 @@ from typing import Any
 
 import keras
 
-from archplan.keras.history import EpochRecord, finite
-from archplan.keras.runs import write_atomically
+from archplan.records.folder import write_atomically
+from archplan.records.history import EpochRecord, finite
 from archplan.spec.training import (
     CosineDecay,
     ExponentialDecay,
@@ -29,9 +29,6 @@ from archplan.spec.training import (
     Training,
     monitor_mode,
 )
-
-BEST_MODEL_FILE = "best.keras"
-"""Where ``checkpoint_best`` keeps the best epoch's model, beside the run's ``model.keras``."""
 
 
 def build_optimizer(

@@ -6,7 +6,6 @@ Keras accepts ``kernel_size=3`` or ``kernel_size=(3, 5)``; archplan does too, an
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -20,8 +19,8 @@ from pydantic import (
     WithJsonSchema,
 )
 
-Pair = tuple[int, int]
-Shape = tuple[int, ...]
+from archplan.messages import suggest
+from archplan.rules.shapes import Pair
 
 PositiveInt = Annotated[int, Field(gt=0)]
 Padding = Literal["valid", "same"]
@@ -70,13 +69,6 @@ NonNegativePair = Annotated[
     Pair, BeforeValidator(_pair_validator(0)), WithJsonSchema(_pair_schema(0))
 ]
 """An amount of padding or cropping: ``1`` or ``[1, 2]``, each >= 0."""
-
-
-def suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
-    """A `` (did you mean 'x'?)`` suffix for a misspelt name, or nothing when no name is close."""
-    lowered = {choice.lower(): choice for choice in choices}
-    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.5)
-    return f" (did you mean {lowered[close[0]]!r}?)" if close else ""
 
 
 def _check_activation(value: str | None) -> str | None:

@@ -24,10 +24,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator
 
-from archplan.engine.arith import axis_lines
-from archplan.engine.receptive import POINTWISE, Reach, Window
-from archplan.layers.args import PositiveInt, Shape, one_of
-from archplan.layers.base import Inference, Layer, LayerShapeError, format_shape, register
+from archplan.layers.args import PositiveInt, one_of
+from archplan.layers.base import Inference, Layer, LayerShapeError, register
+from archplan.rules.arith import axis_lines
+from archplan.rules.receptive import POINTWISE, Reach, Window
+from archplan.rules.shapes import Shape, format_shape
 
 FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 FlipMode = Annotated[

@@ -11,13 +11,13 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from archplan.engine.arith import group
-from archplan.engine.receptive import Reach
-from archplan.layers.args import LayerName, LayerRefs, Shape
+from archplan.layers.args import LayerName, LayerRefs
+from archplan.rules.receptive import Reach
+from archplan.rules.shapes import Pair, Shape, format_shape
 
 
 class LayerShapeError(ValueError):
@@ -54,6 +54,8 @@ class Layer(BaseModel):
     """The Keras class that realizes this spec (``type`` may be an alias of it)."""
     merges: ClassVar[bool] = False
     """True for merge layers (Add, Concatenate, ...): Keras calls them on a list of tensors."""
+    width_argument: ClassVar[str | None] = None
+    """The argument that chooses the output's channels (``filters``, ``units``), if any."""
 
     name: LayerName | None = None
     inputs: LayerRefs | None = Field(
@@ -106,6 +108,25 @@ class Layer(BaseModel):
         return _snake_case(cls.keras_class)
 
 
+class SlidingWindowLayer(Layer):
+    """A window sliding over height and width under Keras' ``padding``: convolutions, pooling.
+
+    Under ``padding='same'`` such a layer keeps ``⌈D / s⌉`` positions whatever its window; the
+    engine's hints ask :meth:`same_length` what a ``'valid'`` one would have given with it.
+    """
+
+    if TYPE_CHECKING:
+        padding: str  # each subclass declares it, where Keras puts it among the arguments
+
+    def window_strides(self) -> Pair:
+        """The window's step along height and width."""
+        raise NotImplementedError
+
+    def same_length(self, size: int, axis: int) -> int:
+        """The positions ``padding='same'`` keeps along ``axis`` (0: height, 1: width)."""
+        return -(-size // self.window_strides()[axis])
+
+
 @functools.cache
 def _snake_case(name: str) -> str:
     spaced = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
@@ -130,16 +151,6 @@ def require_rank(input_shape: Shape, rank: int, layer: str, hint: str) -> None:
             f"{layer} expects an input of rank {rank} (height, width, channels), "
             f"got {format_shape(input_shape)}; {hint}"
         )
-
-
-def format_shape(shape: Shape) -> str:
-    """``(32, 32, 3)`` → ``'(32, 32, 3)'``, and ``(10,)`` → ``'(10,)'``, as Keras prints shapes."""
-    return str(tuple(shape))
-
-
-def weight_formula(*terms: str, total: int) -> str:
-    """``'(3·3·3 + 1)·64'`` and 1792 → ``'(3·3·3 + 1)·64 = 1,792'``."""
-    return f"{' + '.join(terms)} = {group(total)}"
 
 
 def check_positive(height: int, width: int, arithmetic: tuple[str, ...]) -> None:

@@ -13,40 +13,33 @@ each ``+ 1`` / ``+ filters`` being the bias, absent with ``use_bias=false``. A C
 
 from __future__ import annotations
 
-from typing import Literal, Protocol
+import math
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import model_validator
 
-from archplan.engine.arith import (
-    Length,
-    conv_length,
-    dotted,
-    group,
-    per_axis,
-    product,
-    transpose_length,
-)
-from archplan.engine.costs import pointwise_ops
-from archplan.engine.receptive import Reach, Spread, windows
 from archplan.layers.args import (
     ActivationName,
     KernelRegularizer,
     NonNegativePair,
     Padding,
-    Pair,
     PositiveInt,
     PositivePair,
     Regularizer,
-    Shape,
 )
 from archplan.layers.base import (
     Inference,
     Layer,
     LayerShapeError,
+    SlidingWindowLayer,
     check_positive,
     register,
     require_rank,
 )
+from archplan.rules.arith import Length, conv_length, dotted, group, length_lines, transpose_length
+from archplan.rules.costs import pointwise_ops
+from archplan.rules.receptive import Reach, Spread, windows
+from archplan.rules.shapes import Pair, Shape
 
 RANK_HINT = "add a Reshape or start from an image input"
 
@@ -60,7 +53,7 @@ def _refuse_strides_with_dilation(strides: Pair, dilation_rate: Pair) -> None:
         )
 
 
-class SlidingWindow(Protocol):
+class ConvArguments(Protocol):
     """The arguments every convolution here shares, as Keras' base convolution holds them."""
 
     @property
@@ -77,7 +70,7 @@ class SlidingWindow(Protocol):
     def use_bias(self) -> bool: ...
 
 
-def _sliding_outputs(layer: str, conv: SlidingWindow, input_shape: Shape) -> tuple[Length, Length]:
+def _sliding_outputs(layer: str, conv: ConvArguments, input_shape: Shape) -> tuple[Length, Length]:
     """Output height and width of a window sliding over an image; refuses an empty output."""
     require_rank(input_shape, 3, layer, RANK_HINT)
     out_h, out_w = (
@@ -87,20 +80,20 @@ def _sliding_outputs(layer: str, conv: SlidingWindow, input_shape: Shape) -> tup
         )
         for axis in (0, 1)
     )  # fmt: skip
-    check_positive(out_h.value, out_w.value, per_axis(out_h, out_w))
+    check_positive(out_h.value, out_w.value, length_lines(out_h, out_w))
     return out_h, out_w
 
 
 def _kernel_weights(kernel: Shape, filters: int, use_bias: bool) -> tuple[int, str]:
     """Weights of ``filters`` kernels of shape ``kernel`` (plus a bias each), and the formula."""
-    weights = (product(kernel) + use_bias) * filters
+    weights = (math.prod(kernel) + use_bias) * filters
     if use_bias:
         return weights, f"({dotted(kernel)} + 1)·{filters} = {group(weights)}"
     return weights, f"{dotted(kernel)}·{filters} = {group(weights)}"
 
 
 def _window_inference(
-    conv: SlidingWindow,
+    conv: ConvArguments,
     input_shape: Shape,
     outs: tuple[Length, Length],
     channels: int,
@@ -122,17 +115,17 @@ def _window_inference(
         output_shape=(*sizes, channels),
         trainable=weights[0],
         param_formula=weights[1],
-        arithmetic=per_axis(out_h, out_w) if arithmetic is None else arithmetic,
+        arithmetic=length_lines(out_h, out_w) if arithmetic is None else arithmetic,
         macs=macs,
         other_ops=pointwise_ops(
-            product(sizes) * channels, bias=conv.use_bias, activation=conv.activation
+            math.prod(sizes) * channels, bias=conv.use_bias, activation=conv.activation
         ),
         reach=reach,
     )
 
 
 def _window_description(
-    conv: SlidingWindow, head: list[str], extra: list[str], penalty: Regularizer | None = None
+    conv: ConvArguments, head: list[str], extra: list[str], penalty: Regularizer | None = None
 ) -> str:
     """``'64 filters, 3×3, same, stride 2×2, relu, L2 0.0005'``: what shapes a window's output
     and what acts on it, briefly."""
@@ -148,8 +141,18 @@ def _window_description(
     return ", ".join(parts)
 
 
+class _Convolution(SlidingWindowLayer):
+    """A convolution whose window steps by its ``strides`` (each subclass declares its fields)."""
+
+    if TYPE_CHECKING:
+        strides: Pair
+
+    def window_strides(self) -> Pair:
+        return self.strides
+
+
 @register
-class Conv2D(Layer):
+class Conv2D(_Convolution):
     """A 2-D convolution: ``filters`` kernels of ``kernel_size`` slide over height and width.
 
     With ``groups`` > 1 the channels are split into groups convolved apart: each filter sees
@@ -157,6 +160,7 @@ class Conv2D(Layer):
     """
 
     keras_class = "Conv2D"
+    width_argument = "filters"
     type: Literal["Conv2D", "Convolution2D"]
     filters: PositiveInt
     kernel_size: PositivePair
@@ -190,7 +194,7 @@ class Conv2D(Layer):
         return _window_inference(
             self, input_shape, outs, self.filters,
             weights=_kernel_weights(kernel, self.filters, self.use_bias),
-            macs=product(kernel) * self.filters * outs[0].value * outs[1].value,  # C_in/groups deep
+            macs=math.prod(kernel) * self.filters * outs[0].value * outs[1].value,  # C/groups deep
         )  # fmt: skip
 
     def describe(self) -> str:
@@ -201,7 +205,7 @@ class Conv2D(Layer):
 
 
 @register
-class DepthwiseConv2D(Layer):
+class DepthwiseConv2D(_Convolution):
     """One kernel per input channel (``depth_multiplier`` of them): no mixing across channels.
 
     Keras 3 accepts strides > 1 together with dilation_rate > 1 here (unlike Conv2D).
@@ -222,13 +226,13 @@ class DepthwiseConv2D(Layer):
         channels = input_shape[2]
         multiplied = (channels, self.depth_multiplier) if self.depth_multiplier > 1 else (channels,)
         out_channels = channels * self.depth_multiplier
-        taps = product(self.kernel_size)
+        taps = math.prod(self.kernel_size)
         weights = (taps + self.use_bias) * out_channels
         if self.use_bias:
             formula = f"({dotted(self.kernel_size)} + 1)·{dotted(multiplied)} = {group(weights)}"
         else:
             formula = f"{dotted((*self.kernel_size, *multiplied))} = {group(weights)}"
-        arithmetic = per_axis(out_h, out_w)
+        arithmetic = length_lines(out_h, out_w)
         if self.depth_multiplier > 1:
             arithmetic += (f"channels: {dotted(multiplied)} = {out_channels}",)
         return _window_inference(
@@ -244,11 +248,12 @@ class DepthwiseConv2D(Layer):
 
 
 @register
-class SeparableConv2D(Layer):
+class SeparableConv2D(_Convolution):
     """A depthwise convolution (``depth_multiplier`` kernels per channel), then a 1×1 convolution
     to ``filters`` channels: far fewer weights and MACs than a Conv2D of the same kernel."""
 
     keras_class = "SeparableConv2D"
+    width_argument = "filters"
     type: Literal["SeparableConv2D", "SeparableConvolution2D"]
     filters: PositiveInt
     kernel_size: PositivePair
@@ -263,8 +268,8 @@ class SeparableConv2D(Layer):
         out_h, out_w = _sliding_outputs("SeparableConv2D", self, input_shape)
         channels = input_shape[2]
         multiplied = (channels, self.depth_multiplier) if self.depth_multiplier > 1 else (channels,)
-        depthwise = product(self.kernel_size) * product(multiplied)
-        pointwise = product(multiplied) * self.filters
+        depthwise = math.prod(self.kernel_size) * math.prod(multiplied)
+        pointwise = math.prod(multiplied) * self.filters
         weights = depthwise + pointwise + self.filters * self.use_bias
         terms = [dotted((*self.kernel_size, *multiplied)), dotted((*multiplied, self.filters))]
         terms += [str(self.filters)] if self.use_bias else []
@@ -285,6 +290,7 @@ class Conv2DTranspose(Layer):
     the output, ``strides`` apart, so the output grows (a learned upsampling, as in decoders)."""
 
     keras_class = "Conv2DTranspose"
+    width_argument = "filters"
     type: Literal["Conv2DTranspose", "Convolution2DTranspose"]
     filters: PositiveInt
     kernel_size: PositivePair
@@ -342,12 +348,12 @@ class Conv2DTranspose(Layer):
             )
             for axis in (0, 1)
         )  # fmt: skip
-        check_positive(out_h.value, out_w.value, per_axis(out_h, out_w))
+        check_positive(out_h.value, out_w.value, length_lines(out_h, out_w))
         kernel = (*self.kernel_size, channels)
         return _window_inference(
             self, input_shape, (out_h, out_w), self.filters,
             weights=_kernel_weights(kernel, self.filters, self.use_bias),
-            macs=product(kernel) * self.filters * height * width,  # every input value, every tap
+            macs=math.prod(kernel) * self.filters * height * width,  # every input value, every tap
             reach=(self._spread(0), self._spread(1)),
         )  # fmt: skip
 

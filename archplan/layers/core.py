@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal
 
 from pydantic import Field
 
-from archplan.engine.arith import dotted, group, product
-from archplan.engine.costs import pointwise_ops
-from archplan.engine.receptive import GLOBAL, POINTWISE
-from archplan.layers.args import ActivationName, KernelRegularizer, PositiveInt, Shape
+from archplan.layers.args import ActivationName, KernelRegularizer, PositiveInt
 from archplan.layers.base import Inference, Layer, register, require_rank
+from archplan.rules.arith import dotted, group
+from archplan.rules.costs import pointwise_ops
+from archplan.rules.receptive import GLOBAL, POINTWISE
+from archplan.rules.shapes import Shape
 
 
 @register
@@ -18,6 +20,7 @@ class Dense(Layer):
     """Fully connected: every unit sees every value of the last axis (per position on rank > 1)."""
 
     keras_class = "Dense"
+    width_argument = "units"
     type: Literal["Dense"]
     units: PositiveInt
     activation: ActivationName = None
@@ -34,7 +37,7 @@ class Dense(Layer):
         arithmetic = f"{features} → {self.units} units"
         if len(input_shape) > 1:
             arithmetic += f", at each of {dotted(input_shape[:-1])} positions"
-        positions = product(input_shape[:-1])
+        positions = math.prod(input_shape[:-1])
         return Inference(
             output_shape=(*input_shape[:-1], self.units),
             trainable=weights,
@@ -66,7 +69,7 @@ class Flatten(Layer):
     type: Literal["Flatten"]
 
     def infer(self, input_shape: Shape) -> Inference:
-        size = product(input_shape)
+        size = math.prod(input_shape)
         return Inference(
             output_shape=(size,),
             arithmetic=(f"{dotted(input_shape)} = {group(size)}",),
@@ -128,7 +131,7 @@ class Activation(Layer):
     activation: ActivationName
 
     def infer(self, input_shape: Shape) -> Inference:
-        ops = pointwise_ops(product(input_shape), activation=self.activation)
+        ops = pointwise_ops(math.prod(input_shape), activation=self.activation)
         return Inference(output_shape=input_shape, macs=0, other_ops=ops, reach=POINTWISE)
 
     def describe(self) -> str:

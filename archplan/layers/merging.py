@@ -16,14 +16,14 @@ them.
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict, model_validator
 
-from archplan.engine.arith import product
-from archplan.engine.receptive import POINTWISE
-from archplan.layers.args import Shape
-from archplan.layers.base import Inference, Layer, LayerShapeError, format_shape, register
+from archplan.layers.base import Inference, Layer, LayerShapeError, register
+from archplan.rules.receptive import POINTWISE
+from archplan.rules.shapes import Shape, format_shape
 
 
 class MergeMismatchError(LayerShapeError):
@@ -113,7 +113,7 @@ class _Merge(MergeLayer):
             output_shape=output,
             arithmetic=tuple(lines),
             macs=0,
-            other_ops=self.ops_per_value(len(input_shapes)) * product(output),
+            other_ops=self.ops_per_value(len(input_shapes)) * math.prod(output),
             reach=POINTWISE,
         )
 

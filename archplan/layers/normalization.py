@@ -8,15 +8,17 @@ difference times 1/σ), and 1 each for the learnt scale and shift.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field
 
-from archplan.engine.arith import dotted, group, product
-from archplan.engine.costs import NORMALIZATION_OPS_PER_VALUE
-from archplan.engine.receptive import GLOBAL, POINTWISE
-from archplan.layers.args import Shape, as_tuple
-from archplan.layers.base import Inference, Layer, LayerShapeError, format_shape, register
+from archplan.layers.args import as_tuple
+from archplan.layers.base import Inference, Layer, LayerShapeError, register
+from archplan.rules.arith import dotted, group
+from archplan.rules.costs import NORMALIZATION_OPS_PER_VALUE
+from archplan.rules.receptive import GLOBAL, POINTWISE
+from archplan.rules.shapes import Shape, format_shape
 
 LAYER_NORMALIZATION_OPS_PER_VALUE = 5
 """Statistics (4) and normalising (1), before the optional scale and shift (1 each)."""
@@ -54,7 +56,7 @@ class BatchNormalization(Layer):
             param_formula=formula,
             arithmetic=(f"normalises axis {self.axis} ({channels} channels)",),
             macs=0,
-            other_ops=NORMALIZATION_OPS_PER_VALUE * product(input_shape),
+            other_ops=NORMALIZATION_OPS_PER_VALUE * math.prod(input_shape),
             reach=POINTWISE,
         )
 
@@ -114,17 +116,17 @@ class LayerNormalization(Layer):
         indices = self._indices(input_shape)
         sizes = tuple(input_shape[index] for index in indices)
         learned = self.center + self.scale
-        weights = learned * product(sizes)
+        weights = learned * math.prod(sizes)
         formula = f"{learned}·{dotted(sizes)} = {group(weights)}" if learned else "0"
         names = ", ".join(str(axis) for axis in self._axes)
-        values = product(input_shape)
+        values = math.prod(input_shape)
         spatial = any(index < len(input_shape) - 1 for index in indices)
         return Inference(
             output_shape=input_shape,
             trainable=weights,
             param_formula=formula,
             arithmetic=(
-                f"normalises each sample over axis {names} ({group(product(sizes))} values)",
+                f"normalises each sample over axis {names} ({group(math.prod(sizes))} values)",
             ),
             macs=0,
             other_ops=(LAYER_NORMALIZATION_OPS_PER_VALUE + learned) * values,

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar, Literal
 
-from archplan.engine.arith import per_axis, pool_length, product
-from archplan.engine.costs import Reduction, reduction_ops
-from archplan.engine.receptive import GLOBAL, windows
-from archplan.layers.args import Padding, Pair, PositivePair, Shape
-from archplan.layers.base import Inference, Layer, check_positive, register, require_rank
+from archplan.layers.args import Padding, PositivePair
+from archplan.layers.base import (
+    Inference,
+    Layer,
+    SlidingWindowLayer,
+    check_positive,
+    register,
+    require_rank,
+)
+from archplan.rules.arith import length_lines, pool_length
+from archplan.rules.costs import Reduction, reduction_ops
+from archplan.rules.receptive import GLOBAL, windows
+from archplan.rules.shapes import Pair, Shape
 
 
-class _Pooling2D(Layer):
+class _Pooling2D(SlidingWindowLayer):
     """A window of ``pool_size`` moving by ``strides`` (``pool_size`` unless given)."""
 
     reduction: ClassVar[Reduction]
@@ -19,32 +28,32 @@ class _Pooling2D(Layer):
     strides: PositivePair | None = None
     padding: Padding = "valid"
 
-    @property
-    def effective_strides(self) -> Pair:
+    def window_strides(self) -> Pair:
+        """``strides``, or ``pool_size`` when none are given (Keras' default)."""
         return self.strides if self.strides is not None else self.pool_size
 
     def infer(self, input_shape: Shape) -> Inference:
         require_rank(input_shape, 3, self.keras_class, "pool before flattening")
         height, width, channels = input_shape
-        strides = self.effective_strides
+        strides = self.window_strides()
         out_h = pool_length(height, self.pool_size[0], strides[0], self.padding)
         out_w = pool_length(width, self.pool_size[1], strides[1], self.padding)
-        check_positive(out_h.value, out_w.value, per_axis(out_h, out_w))
+        check_positive(out_h.value, out_w.value, length_lines(out_h, out_w))
         outs = (out_h.value, out_w.value)
         return Inference(
             output_shape=(*outs, channels),
-            arithmetic=per_axis(out_h, out_w),
+            arithmetic=length_lines(out_h, out_w),
             macs=0,
             other_ops=reduction_ops(
-                channels * product(outs), product(self.pool_size), self.reduction
+                channels * math.prod(outs), math.prod(self.pool_size), self.reduction
             ),
             reach=windows((height, width), outs, self.pool_size, strides, (1, 1), self.padding),
         )
 
     def describe(self) -> str:
         parts = ["×".join(map(str, self.pool_size)), self.padding]
-        if self.effective_strides != self.pool_size:
-            parts.append("stride " + "×".join(map(str, self.effective_strides)))
+        if self.window_strides() != self.pool_size:
+            parts.append("stride " + "×".join(map(str, self.window_strides())))
         return ", ".join(parts)
 
 

@@ -8,15 +8,17 @@ constant per channel). Each output value depends on its input value only: pointw
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from archplan.engine.arith import group, product
-from archplan.engine.receptive import POINTWISE
-from archplan.layers.args import Shape, as_tuple
+from archplan.layers.args import as_tuple
 from archplan.layers.base import Inference, Layer, LayerShapeError, register
 from archplan.layers.normalization import feature_axes
+from archplan.rules.arith import group
+from archplan.rules.receptive import POINTWISE
+from archplan.rules.shapes import Shape
 
 OPS_PER_VALUE = 2
 """A multiply and an add (Rescaling), a subtract and a divide (Normalization)."""
@@ -83,7 +85,7 @@ class Rescaling(Layer):
             output_shape=input_shape,
             arithmetic=(f"x·{_numbers(self.scale)}{_plus(self.offset)}",),
             macs=0,
-            other_ops=OPS_PER_VALUE * product(input_shape),
+            other_ops=OPS_PER_VALUE * math.prod(input_shape),
             reach=POINTWISE,
         )
 
@@ -153,7 +155,7 @@ class Normalization(Layer):
             param_formula="0 (mean and variance are constants)",
             arithmetic=(f"{formula}, {per}",),
             macs=0,
-            other_ops=OPS_PER_VALUE * product(input_shape),
+            other_ops=OPS_PER_VALUE * math.prod(input_shape),
             reach=POINTWISE,
         )
 

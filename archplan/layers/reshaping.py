@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator
 
-from archplan.engine.arith import axis_lines, dotted, group, product
-from archplan.engine.costs import interpolation_ops
-from archplan.engine.receptive import GLOBAL, POINTWISE, Reach, Spread, Window
-from archplan.layers.args import Pair, PositivePair, Shape, as_tuple, int_items
-from archplan.layers.base import (
-    Inference,
-    Layer,
-    LayerShapeError,
-    format_shape,
-    register,
-    require_rank,
-)
+from archplan.layers.args import PositivePair, as_tuple, int_items
+from archplan.layers.base import Inference, Layer, LayerShapeError, register, require_rank
+from archplan.rules.arith import axis_lines, dotted, group
+from archplan.rules.costs import interpolation_ops
+from archplan.rules.receptive import GLOBAL, POINTWISE, Reach, Spread, Window
+from archplan.rules.shapes import Pair, Shape, format_shape
 
 Margins = tuple[tuple[int, int], tuple[int, int]]
 """((top, bottom), (left, right))."""
@@ -145,7 +140,7 @@ class UpSampling2D(Layer):
             output_shape=(*outs, channels),
             arithmetic=lines,
             macs=0,
-            other_ops=interpolation_ops(product(outs) * channels, product(taps)),
+            other_ops=interpolation_ops(math.prod(outs) * channels, math.prod(taps)),
             reach=tuple(
                 Spread(factor, tap, offset=-(factor - 1) / (2 * factor))
                 for factor, tap in zip(self.size, taps, strict=True)
@@ -187,8 +182,8 @@ class Reshape(Layer):
         return value
 
     def infer(self, input_shape: Shape) -> Inference:
-        values = product(input_shape)
-        known = product([size for size in self.target_shape if size != -1])
+        values = math.prod(input_shape)
+        known = math.prod([size for size in self.target_shape if size != -1])
         target = format_shape(self.target_shape)
         if -1 not in self.target_shape:
             if known != values:

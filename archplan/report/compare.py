@@ -20,10 +20,10 @@ from rich.text import Text
 
 from archplan.engine.memory import Memory, estimate_memory
 from archplan.engine.trace import Trace
-from archplan.layers.base import format_shape
 from archplan.report.data import per_axis
 from archplan.report.sizes import readable_size
 from archplan.report.tables import axes_text
+from archplan.rules.shapes import format_shape
 
 BEST_STYLE = "bold green"
 BEST_MARK = "★"

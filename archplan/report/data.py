@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from archplan.engine.memory import Memory, estimate_memory
-from archplan.engine.receptive import Field
 from archplan.engine.trace import LayerTrace, Trace
+from archplan.rules.receptive import Field
 
 
 def per_axis(values: Sequence[float] | None) -> Any:

@@ -16,7 +16,7 @@ import graphviz  # type: ignore[import-untyped]
 
 from archplan.engine.trace import LayerTrace, Trace
 from archplan.errors import ArchplanError
-from archplan.layers.base import format_shape
+from archplan.rules.shapes import format_shape
 from archplan.spec.network import INPUT
 
 FORMATS = ("svg", "png")

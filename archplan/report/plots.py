@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from archplan.keras.history import EpochRecord, best_val_epoch
+from archplan.records.history import EpochRecord, best_val_epoch
 
 TRAIN_COLOR = "tab:blue"
 VALIDATION_COLOR = "tab:orange"

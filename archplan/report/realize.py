@@ -1,13 +1,14 @@
 """What ``archplan realize`` prints: the engine-versus-Keras table, training progress, the summary.
 
 Rendering only: the numbers come from :mod:`archplan.keras.crosscheck` and
-:mod:`archplan.keras.history`, computed without any of this.
+:mod:`archplan.records.history`, computed without any of this.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from rich import box
@@ -16,9 +17,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from archplan.keras.crosscheck import CrossCheck, KerasShape, LayerCheck
-from archplan.keras.history import EpochRecord, HistoryStats
+from archplan.keras.crosscheck import CrossCheck, LayerCheck
+from archplan.keras.distribute import Placement
+from archplan.keras.realize import Realized
+from archplan.records.history import EpochRecord, HistoryStats
+from archplan.records.settings import RunSettings
 from archplan.report.tables import HEADER_STYLE, MUTED_STYLE, NAME_STYLE, SHAPE_STYLE, TITLE_STYLE
+from archplan.rules.shapes import format_shape
 
 AGREE_STYLE = "bold green"
 DISAGREE_STYLE = "bold red"
@@ -32,10 +37,6 @@ EPOCH_LINE_NAMES = {
 """Short names, so one epoch's line fits an 80-column terminal."""
 PLAIN_WIDTH = 100
 """Width of the text kept in ``summary.txt``."""
-
-
-def format_shape(shape: KerasShape) -> str:
-    return str(tuple(shape))
 
 
 def _mark(agrees: bool) -> Text:
@@ -211,6 +212,28 @@ class ConsoleProgress:
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
+
+
+class ConsoleWatcher(ConsoleProgress):
+    """What ``archplan realize --train`` shows of a run: the model, its start, then progress."""
+
+    def realized(self, realized: Realized) -> None:
+        print_realized(self.console, realized)
+
+    def training_started(
+        self, settings: RunSettings, folder: Path, done: int, placement: Placement
+    ) -> None:
+        past = f" (epochs 1-{done} done)" if done else ""
+        where = f" on {placement.devices} devices" if placement.distribution else ""
+        self.console.print(
+            f"Training {settings.spec} for {settings.epochs} epochs{where} into {folder}{past}"
+        )
+
+
+def print_realized(console: Console, realized: Realized) -> None:
+    """The Keras model's own summary, then the engine-versus-Keras comparison."""
+    console.print(Text(realized.summary))
+    console.print(crosscheck_report(realized.check))
 
 
 def run_summary(stats: HistoryStats, metrics: Mapping[str, Any], folder: str) -> RenderableType:

@@ -10,10 +10,10 @@ from rich.table import Table
 from rich.text import Text
 
 from archplan.engine.memory import Memory, estimate_memory
-from archplan.engine.receptive import Field
 from archplan.engine.trace import LayerTrace, Trace
-from archplan.layers.base import format_shape
 from archplan.report.sizes import count_with_size, readable_size
+from archplan.rules.receptive import Field
+from archplan.rules.shapes import format_shape
 
 HEADER_STYLE = "bold"
 NAME_STYLE = "cyan"

@@ -16,7 +16,7 @@ from pydantic_core import ErrorDetails
 
 from archplan.errors import SpecError
 from archplan.layers import layer_types
-from archplan.layers.args import suggest
+from archplan.messages import layer_label, suggest
 from archplan.spec.network import Network
 from archplan.spec.training import fields_at, without_tags
 
@@ -98,11 +98,11 @@ def _layer_label(data: Mapping[str, Any], index: int) -> str:
     layers = data.get("layers")
     layer = layers[index] if isinstance(layers, list) and index < len(layers) else None
     if not isinstance(layer, Mapping):
-        return f"layers[{index}]"
-    details = [repr(layer["name"]) if isinstance(layer.get("name"), str) else None]
-    details.append(str(layer["type"]) if isinstance(layer.get("type"), str) else None)
-    shown = ", ".join(d for d in details if d)
-    return f"layers[{index}] ({shown})" if shown else f"layers[{index}]"
+        return layer_label(index)
+    name, kind = layer.get("name"), layer.get("type")
+    return layer_label(
+        index, name if isinstance(name, str) else None, kind if isinstance(kind, str) else None
+    )
 
 
 def _message(error: ErrorDetails, data: Mapping[str, Any]) -> str:

@@ -15,7 +15,9 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from archplan.layers import AnyLayer, Layer
-from archplan.layers.args import PositiveInt, Shape, suggest
+from archplan.layers.args import PositiveInt
+from archplan.messages import layer_label, suggest
+from archplan.rules.shapes import Shape
 from archplan.spec.training import Training
 
 INPUT = "input"
@@ -39,6 +41,11 @@ class Node:
     layer: Layer
     inputs: tuple[str, ...]
     """Earlier layers' names, or ``"input"``; several for a merge, in the order given."""
+
+    @property
+    def label(self) -> str:
+        """``layers[3] ('conv2', Conv2D)``: where the layer is, for messages."""
+        return layer_label(self.index, self.name, self.layer.keras_class)
 
 
 class Network(BaseModel):
@@ -84,12 +91,17 @@ class Network(BaseModel):
             for reference in layer.inputs or ():
                 problem = _reference_problem(reference, index, positions, names)
                 if problem:
-                    where = f"layers[{index}] ({name!r}, {layer.keras_class})"
+                    where = layer_label(index, name, layer.keras_class)
                     raise ValueError(f"{where}: inputs: {problem}")
 
     @property
     def input_shape(self) -> Shape:
         return self.input.shape
+
+    @property
+    def training_settings(self) -> Training:
+        """The spec's training block, or Keras' defaults when it has none."""
+        return self.training or Training()
 
     def layer_names(self) -> list[str]:
         """Each layer's name: its own, else Keras' automatic one (``conv2d``, ``conv2d_1``, ...)."""

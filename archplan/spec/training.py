@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from archplan.layers.args import suggest
+from archplan.messages import suggest
 
 PositiveFloat = Annotated[float, Field(gt=0.0)]
 NonNegativeFloat = Annotated[float, Field(ge=0.0)]
@@ -33,6 +33,9 @@ PositiveInt = Annotated[int, Field(gt=0)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
 Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]
 UnitInterval = Annotated[float, Field(ge=0.0, le=1.0)]
+
+DEFAULT_BATCH_SIZE = 32
+"""Keras' ``fit`` default, for a spec without a training block or without ``batch_size``."""
 
 
 class _Strict(BaseModel):
@@ -352,7 +355,7 @@ class Training(_Strict):
     )
     metrics: list[Literal["accuracy"]] = Field(default_factory=_accuracy)
     epochs: Annotated[int, Field(gt=0)] = 1
-    batch_size: Annotated[int, Field(gt=0)] = 32
+    batch_size: Annotated[int, Field(gt=0)] = DEFAULT_BATCH_SIZE
     validation_split: Fraction = 0.0
     rescale: Rescale = Field(default_factory=Rescale)
     seed: int | None = None

@@ -15,6 +15,7 @@ from PIL import Image
 
 from archplan.data import load_cifar10
 from archplan.errors import DataError
+from archplan.keras.download import download_cifar10
 from tests.data.builders import py2_pickle
 
 
@@ -224,7 +225,9 @@ def test_offline_download_says_to_pass_a_path(monkeypatch) -> None:
         raise Exception("URL fetch failure on https://www.cs.toronto.edu/...\n[Errno -3] DNS")
 
     fake_keras(monkeypatch, offline)
-    assert data_error(None) == (
+    with pytest.raises(DataError) as error:
+        download_cifar10()
+    assert str(error.value) == (
         "could not download CIFAR-10 through Keras (URL fetch failure on "
         "https://www.cs.toronto.edu/... [Errno -3] DNS); pass --data PATH: an official archive "
         "or folder (cifar-10-python.tar.gz, cifar-10-binary.tar.gz or their extracted folder) "
@@ -237,7 +240,7 @@ def test_download_through_keras(monkeypatch) -> None:
     y = np.array([[3], [1], [4], [1]], dtype=np.uint8)
     fake_keras(monkeypatch, lambda: ((x, y), (x[:2], y[:2])))
 
-    data = load_cifar10(None, limit=3)
+    data = download_cifar10(limit=3)
 
     assert data.y_train.tolist() == [3, 1, 4]
     assert data.y_train.dtype == np.int64

@@ -3,6 +3,7 @@ and sums that hold for any valid chain of layers (hypothesis)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -10,12 +11,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from archplan import SpecError, load_spec, parse_spec, trace_network
-from archplan.engine.arith import product
-from archplan.engine.costs import pointwise_ops, reduction_ops
-from archplan.engine.memory import DEFAULT_BATCH_SIZE, estimate_memory, optimizer_slots
+from archplan.engine.memory import estimate_memory, optimizer_slots
 from archplan.engine.trace import LayerTrace, Trace
 from archplan.layers import LAYER_CLASSES, layer_types
-from archplan.spec.training import SGD, Adam, RMSprop
+from archplan.rules.costs import pointwise_ops, reduction_ops
+from archplan.spec.training import DEFAULT_BATCH_SIZE, SGD, Adam, RMSprop
 from tests.conftest import SPECS, chain
 
 # Each count below is k_h·k_w·C_in·C_out·H_out·W_out for a convolution, in·out for Dense.
@@ -257,7 +257,7 @@ def weight_products(layer: LayerTrace) -> int | None:
     if layer.type not in ("Conv2D", "Dense"):
         return None
     bias = 0 if "no bias" in layer.arguments else layer.output_shape[-1]
-    return (layer.params - bias) * product(layer.output_shape[:-1])
+    return (layer.params - bias) * math.prod(layer.output_shape[:-1])
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
@@ -267,7 +267,7 @@ def test_rows_sum_to_totals(trace: Trace, batch: int, size: int) -> None:
     assert trace.total_flops == 2 * (trace.total_macs or 0)
     assert trace.total_other_ops == sum(layer.other_ops for layer in trace.layers)
     memory = estimate_memory(trace, bytes_per_value=size, batch_size=batch)
-    per_layer = sum(product(layer.output_shape) * size for layer in trace.layers)
+    per_layer = sum(math.prod(layer.output_shape) * size for layer in trace.layers)
     assert memory.activation_bytes_per_sample == per_layer
     assert memory.activation_bytes_per_batch == per_layer * batch
     for layer in trace.layers:

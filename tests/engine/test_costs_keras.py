@@ -4,13 +4,13 @@ of the Conv2D and MatMul operations (2 per multiply-accumulate)."""
 
 from __future__ import annotations
 
+import math
 from types import ModuleType
 from typing import Any
 
 import pytest
 
 from archplan import load_spec, parse_spec, trace_network
-from archplan.engine.arith import product
 from archplan.report.data import trace_record
 from archplan.report.sizes import count_with_size
 from tests.conftest import SPECS, chain
@@ -67,16 +67,16 @@ def test_costs_match_keras_and_tensorflow(keras: ModuleType, name: str) -> None:
     summary = "\n".join(lines)
     assert f"Total params: {count_with_size(trace.total_params, 4)}" in summary
     record = trace_record(trace, bytes_per_param=4)
-    assert record["total_params_bytes"] == 4 * sum(product(tuple(w.shape)) for w in model.weights)
+    assert record["total_params_bytes"] == 4 * sum(math.prod(tuple(w.shape)) for w in model.weights)
 
     keras_layers = [
         layer for layer in model.layers if layer.name in {row.name for row in trace.layers}
     ]
-    assert [product(tuple(layer.output.shape)[1:]) for layer in keras_layers] == [
+    assert [math.prod(tuple(layer.output.shape)[1:]) for layer in keras_layers] == [
         row["activations"] for row in record["layers"]
     ]
     assert record["memory"]["activation_bytes_per_sample"] == 4 * sum(
-        product(tuple(layer.output.shape)[1:]) for layer in keras_layers
+        math.prod(tuple(layer.output.shape)[1:]) for layer in keras_layers
     )
 
     flops = tensorflow_flops(model, network.input_shape)

@@ -3,6 +3,7 @@ unused outputs, and mismatch messages that name the producers and the fix."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -10,10 +11,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from archplan import SpecError, load_spec, parse_spec, trace_network
-from archplan.engine.arith import product
 from archplan.engine.memory import estimate_memory
-from archplan.engine.receptive import Field, merge_fields
 from archplan.engine.trace import Trace
+from archplan.rules.receptive import Field, merge_fields
 from tests.conftest import SPECS, chain
 
 STEM = {"type": "Conv2D", "filters": 16, "kernel_size": 3, "padding": "same", "name": "stem"}
@@ -362,7 +362,7 @@ def test_graph_rows_sum_to_totals(spec: dict[str, Any]) -> None:
     assert result.total_params == sum(row.params for row in counted)
     assert result.total_macs == sum(row.macs or 0 for row in counted)
     assert result.total_other_ops == sum(row.other_ops for row in counted)
-    assert result.activations == sum(product(row.output_shape) for row in counted)
+    assert result.activations == sum(math.prod(row.output_shape) for row in counted)
     outputs = {"input": (4, 4, 2), **{row.name: row.output_shape for row in result.layers}}
     for row in result.layers:
         assert row.input_shapes == tuple(outputs[name] for name in row.inputs)

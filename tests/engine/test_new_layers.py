@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from archplan import parse_spec, trace_network
-from archplan.engine.arith import conv_length, transpose_length
-from archplan.engine.receptive import Field
+from archplan.rules.arith import conv_length, transpose_length
+from archplan.rules.receptive import Field
 from tests.conftest import chain
 from tests.engine.conftest import keras_chain
 

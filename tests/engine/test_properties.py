@@ -10,7 +10,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from archplan import SpecError, parse_spec, trace_network
-from archplan.engine.arith import conv_length, pool_length
+from archplan.rules.arith import conv_length, pool_length
 from tests.conftest import chain
 
 sizes = st.integers(1, 64)

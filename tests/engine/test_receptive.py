@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from archplan import load_spec, parse_spec, trace_network
-from archplan.engine.receptive import GLOBAL, POINTWISE, Field, Window, advance, input_field, window
 from archplan.engine.trace import Trace
+from archplan.rules.receptive import GLOBAL, POINTWISE, Field, Window, advance, input_field, window
 from tests.conftest import SPECS, chain
 
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from archplan import SpecError, load_spec, parse_spec, trace_network
-from archplan.engine.receptive import Field
 from archplan.layers.args import Regularizer, to_regularizer
+from archplan.rules.receptive import Field
 from archplan.spec import Network
 from tests.conftest import SPECS, chain
 from tests.engine.conftest import trace_one

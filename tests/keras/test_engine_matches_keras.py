@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 from archplan import SpecError, Trace, parse_spec, trace_network
 from archplan.keras.build import build_model
 from archplan.keras.crosscheck import CrossCheck, crosscheck
-from archplan.keras.runs import spec_record
 from archplan.layers import LAYER_CLASSES, Layer, layer_types
 from archplan.layers.args import ACTIVATIONS
+from archplan.records.folder import spec_record
 
 pytestmark = pytest.mark.keras
 

@@ -25,7 +25,7 @@ import pytest
 from PIL import Image
 
 from archplan import load_spec
-from archplan.keras.runs import spec_record
+from archplan.records.folder import spec_record
 from tests.conftest import ROOT, SHARED, SPECS, run_metrics
 from tests.keras.conftest import realize
 
@@ -257,9 +257,15 @@ def test_resume_refuses_a_changed_split_and_a_finished_run(trained: Path, tmp_pa
 
 
 class StopAtEpoch:
-    """Stands in for the console progress; does what a user does at a chosen epoch."""
+    """Stands in for the console watcher; does what a user does at a chosen epoch."""
 
     wants_steps = True
+
+    def realized(self, realized: Any) -> None:
+        pass
+
+    def training_started(self, *_: Any) -> None:
+        pass
 
     def __init__(self, epoch: int, action: str) -> None:
         self.epoch, self.action = epoch, action
@@ -293,7 +299,7 @@ def test_ctrl_c_keeps_the_last_completed_epoch_and_resume_goes_on(
 ) -> None:
     """A KeyboardInterrupt, or a real SIGINT (stop after the current step), during epoch 2."""
     user = StopAtEpoch(2, action)
-    monkeypatch.setattr("archplan.report.realize.ConsoleProgress", lambda console: user)
+    monkeypatch.setattr("archplan.report.realize.ConsoleWatcher", lambda console: user)
     monkeypatch.chdir(tmp_path)
     args = train_args(tiny_cifar, tmp_path, "--epochs", "3")
     code, out, err = realize(*[a for a in args if a not in ("--out", tmp_path)])

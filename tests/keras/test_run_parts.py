@@ -13,7 +13,9 @@ from PIL import Image
 from archplan.data import CIFAR10_CLASSES, Dataset
 from archplan.errors import RunError
 from archplan.keras.crosscheck import CrossCheck, LayerCheck, LayerFacts
-from archplan.keras.history import (
+from archplan.keras.split import prepare_split, validation_cut
+from archplan.records.folder import RunFolder, default_run_dir, write_atomically
+from archplan.records.history import (
     HISTORY_COLUMNS,
     EpochRecord,
     best_val_epoch,
@@ -23,14 +25,7 @@ from archplan.keras.history import (
     history_stats,
     parse_history_json,
 )
-from archplan.keras.runs import RunFolder, RunSettings, default_run_dir, write_atomically
-from archplan.keras.train import (
-    Overrides,
-    new_settings,
-    prepare_split,
-    resumed_settings,
-    validation_cut,
-)
+from archplan.records.settings import Overrides, RunSettings, new_settings, resumed_settings
 from archplan.report.plots import plot_history
 from archplan.report.realize import crosscheck_table, duration, epoch_line, render_plain
 from archplan.spec import Training, parse_spec

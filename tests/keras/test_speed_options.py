@@ -16,9 +16,11 @@ import pytest
 
 from archplan.data import CIFAR10_CLASSES, Dataset
 from archplan.errors import RunError
-from archplan.keras.runs import SETTINGS_FILE, RunFolder, RunSettings
+from archplan.keras.fit import load_run_model
 from archplan.keras.speed import jit_argument, output_dtype, precision
-from archplan.keras.train import Overrides, new_settings, prepare_split, resumed_settings
+from archplan.keras.split import prepare_split
+from archplan.records.folder import MODEL_FILE, SETTINGS_FILE, RunFolder
+from archplan.records.settings import Overrides, RunSettings, new_settings, resumed_settings
 from archplan.spec import Training, load_spec
 from tests.conftest import SPECS, run_metrics
 from tests.keras.conftest import realize
@@ -103,7 +105,7 @@ def test_mixed_precision_and_xla_train_the_same_model_and_resume_alike(
     assert keras_module.mixed_precision.global_policy().name == "float32"  # put back after the run
 
     with precision(True):  # as --resume loads it: Keras wraps the optimizer for loss scaling again
-        model = RunFolder(run).load_model()
+        model = load_run_model(run / MODEL_FILE)
     policies = [layer.dtype_policy.name for layer in model.layers[1:]]  # after the InputLayer
     assert policies == ["mixed_float16"] * 11 + ["float32"]  # the softmax stays in float32
     assert model.outputs[0].dtype == "float32"
@@ -132,7 +134,7 @@ def test_the_default_run_records_what_keras_made_of_auto(
 
 
 def test_the_plot_is_redrawn_after_an_epoch_at_most_every_so_often() -> None:
-    from archplan.keras.train import Every
+    from archplan.runs.lifecycle import Every
 
     due = Every(3600)
     assert [due(), due(), due()] == [True, False, False]

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from archplan.keras.history import EpochRecord
+from archplan.records.history import EpochRecord
 from archplan.spec import Training
 
 pytestmark = pytest.mark.keras

@@ -2,7 +2,8 @@
 
 A run folder always describes a consistent state: every file is written to a temporary file beside
 it and moved into place, and after each epoch the model and history are saved together, so a crash
-or Ctrl-C leaves the last completed epoch on disk, ready for ``--resume``.
+or Ctrl-C leaves the last completed epoch on disk, ready for ``--resume``. Plain files and JSON:
+the model is written by whatever ``save`` the caller hands over, and nothing here imports Keras.
 """
 
 from __future__ import annotations
@@ -12,16 +13,19 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import MISSING, Field, asdict, dataclass, fields
+from dataclasses import MISSING, Field, asdict, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from archplan.errors import RunError, SpecError
-from archplan.keras.history import EpochRecord, history_csv, history_json, parse_history_json
+from archplan.records.history import EpochRecord, history_csv, history_json, parse_history_json
+from archplan.records.settings import RunSettings
 from archplan.spec import Network, parse_spec
 
 MODEL_FILE = "model.keras"
+BEST_MODEL_FILE = "best.keras"
+"""Where ``checkpoint_best`` keeps the best epoch's model, beside the run's ``model.keras``."""
 HISTORY_JSON = "history.json"
 HISTORY_CSV = "history.csv"
 METRICS_FILE = "metrics.json"
@@ -30,24 +34,11 @@ PLOT_FILE = "history.png"
 SPEC_FILE = "spec.json"
 SETTINGS_FILE = "run.json"
 RUNS_ROOT = Path("runs")
-
-
-@dataclass(frozen=True)
-class RunSettings:
-    """The effective settings of a run (``run.json``): what ``--resume`` needs to go on alike."""
-
-    spec: str
-    data: str | None
-    limit: int | None
-    test_limit: int | None
-    seed: int
-    epochs: int
-    batch_size: int
-    backend: str
-    jit_compile: bool | None = None
-    """XLA compilation: on, off, or None for Keras' ``"auto"`` (archplan's default)."""
-    mixed_precision: bool = False
-    distribute: bool = False
+RUN_FILES = frozenset(
+    {MODEL_FILE, HISTORY_JSON, HISTORY_CSV, METRICS_FILE, SUMMARY_FILE, PLOT_FILE, SPEC_FILE,
+     SETTINGS_FILE}
+)  # fmt: skip
+"""The files archplan writes into a run folder (``best.keras`` aside, when the spec asks)."""
 
 
 def default_run_dir(spec_name: str, now: datetime) -> Path:
@@ -64,10 +55,16 @@ class RunFolder:
 
     @staticmethod
     def check_free(path: Path, *, force: bool) -> None:
-        """Refuse a folder that already holds files (runs are never overwritten) unless forced."""
+        """Refuse a folder that already holds files (runs are never overwritten) unless forced.
+
+        A run that never finished an epoch holds nothing to lose (no model), so its own folder
+        stays free for the next attempt, as the advice printed after a failure says.
+        """
         if path.exists() and not path.is_dir():
             raise RunError(f"{path} is a file, not a run folder; choose another --out")
-        if path.is_dir() and any(path.iterdir()) and not force:
+        if not path.is_dir() or force or RunFolder(path).never_trained():
+            return
+        if any(path.iterdir()):
             raise RunError(
                 f"{path} already holds files, and a run is never overwritten; choose another "
                 f"--out, continue it with --resume {path}, or pass --force to replace archplan's "
@@ -94,9 +91,18 @@ class RunFolder:
             if not folder.file(name).is_file():
                 raise RunError(
                     f"--resume {path}: it has no {name}, so there is nothing to resume (a run "
-                    "saves its model after its first epoch); start a new run instead"
+                    "saves its model after its first epoch); start a new run in it instead: "
+                    f"archplan realize SPEC --train --out {path}"
                 )
         return folder
+
+    def never_trained(self) -> bool:
+        """True for a folder of archplan's files from a run that saved no model: no epoch ended.
+
+        Hidden files (the temporaries of a write cut short) do not count.
+        """
+        names = {entry.name for entry in self.path.iterdir() if not entry.name.startswith(".")}
+        return bool(names) and names <= RUN_FILES and MODEL_FILE not in names
 
     def file(self, name: str) -> Path:
         return self.path / name
@@ -107,40 +113,14 @@ class RunFolder:
     def write_json(self, name: str, data: Any) -> None:
         self.write_text(name, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
-    def save_model(self, model: Any) -> None:
-        write_atomically(self.file(MODEL_FILE), lambda tmp: model.save(tmp))
+    def write_with(self, name: str, write: Callable[[Path], None]) -> None:
+        """A file that ``write`` produces from its path (``model.save``, a plot), atomically."""
+        write_atomically(self.file(name), write)
 
-    def load_model(self) -> Any:
-        """The saved model, compiled, with its optimizer's state (Keras must be loaded).
-
-        Load it under the run's precision (``train.run_environment``): Keras wraps the optimizer
-        of a mixed-precision model for loss scaling only while that policy is global, and would
-        skip the saved optimizer state otherwise. Importing ``training_setup`` registers
-        archplan's own learning-rate schedules with Keras.
-        """
-        import keras
-
-        import archplan.keras.training_setup  # noqa: F401
-
-        where = self.file(MODEL_FILE)
-        try:
-            return keras.saving.load_model(where)
-        except Exception as error:  # any failure means the file cannot be used
-            reason = " ".join(str(error).split())[:200]
-            raise _unreadable(where, reason) from None
-
-    def save_history(
-        self, history: Sequence[EpochRecord], *, title: str, plot: bool = True
-    ) -> None:
-        """history.json, history.csv and (unless ``plot`` is false) the plot, of the same epochs."""
-        from archplan.report.plots import plot_history
-
+    def save_history(self, history: Sequence[EpochRecord]) -> None:
+        """history.json and history.csv, of the same epochs."""
         self.write_text(HISTORY_JSON, history_json(history))
         self.write_text(HISTORY_CSV, history_csv(history))
-        if plot:
-            write_atomically(
-                self.file(PLOT_FILE), lambda tmp: plot_history(history, tmp, title=title)
-            )
 
     def save_setup(self, network: Network, settings: RunSettings, details: dict[str, Any]) -> None:
         """The spec and the effective settings, written before training starts."""
@@ -153,7 +133,7 @@ class RunFolder:
             data = json.loads(where.read_text(encoding="utf-8"))["settings"]
             settings = RunSettings(**{f.name: _setting(data, f) for f in fields(RunSettings)})
         except (OSError, ValueError, KeyError, TypeError) as error:
-            raise _unreadable(where, repr(error)) from None
+            raise unreadable(where, repr(error)) from None
         return settings
 
     def read_metrics(self) -> dict[str, Any]:
@@ -169,7 +149,7 @@ class RunFolder:
         try:
             data = json.loads(where.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
-            raise _unreadable(where, str(error)) from None
+            raise unreadable(where, str(error)) from None
         try:
             return parse_spec(data, source=str(where))
         except SpecError as error:
@@ -180,7 +160,7 @@ class RunFolder:
         try:
             return parse_history_json(where.read_text(encoding="utf-8"))
         except (OSError, ValueError, KeyError, TypeError) as error:
-            raise _unreadable(where, repr(error)) from None
+            raise unreadable(where, repr(error)) from None
 
 
 def spec_record(network: Network) -> dict[str, Any]:
@@ -210,7 +190,7 @@ def _setting(data: dict[str, Any], field: Field[Any]) -> Any:
     return field.default
 
 
-def _unreadable(where: Path, reason: str) -> RunError:
+def unreadable(where: Path, reason: str) -> RunError:
     return RunError(f"{where} cannot be read back ({reason}); the run cannot be resumed")
 
 

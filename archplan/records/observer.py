@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
-from archplan.keras.history import EpochRecord
+from archplan.records.history import EpochRecord
 
 
 class TrainingObserver(Protocol):

@@ -98,7 +98,7 @@ def _transpose_default(size: int, span: int, span_text: str, stride: int, paddin
     return Length(value, f"({size} − 1)·{stride} + {span_text} = {value}")
 
 
-def per_axis(height: Length, width: Length) -> tuple[str, ...]:
+def length_lines(height: Length, width: Length) -> tuple[str, ...]:
     """One line for both axes when their arithmetic reads the same, else one line each."""
     return axis_lines(height.text, width.text)
 
@@ -109,13 +109,6 @@ def axis_lines(height: str, width: str) -> tuple[str, ...]:
         return (f"H, W: {height}",)
     return (f"H: {height}", f"W: {width}")
 
-
-def product(factors: tuple[int, ...] | list[int]) -> int:
-    """The product of sizes, 1 for none."""
-    result = 1
-    for factor in factors:
-        result *= factor
-    return result
 
 
 def dotted(factors: tuple[int, ...] | list[int]) -> str:

@@ -1,0 +1,24 @@
+"""The words archplan's messages share: where a layer is, and what a misspelt name may have meant.
+
+A leaf module: plain strings in, plain strings out, so that the spec loader, the engine and the
+Keras side all label a layer and suggest a name alike without importing one another.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+
+
+def layer_label(index: int, name: str | None = None, keras_class: str | None = None) -> str:
+    """``layers[3] ('conv2', Conv2D)``, with whatever is known of the layer's name and type."""
+    details = [repr(name) if name is not None else None, keras_class]
+    shown = ", ".join(detail for detail in details if detail)
+    return f"layers[{index}] ({shown})" if shown else f"layers[{index}]"
+
+
+def suggest(word: str, choices: Sequence[str]) -> str:
+    """A `` (did you mean 'x'?)`` suffix for a misspelt name, or nothing when no name is close."""
+    lowered = {choice.lower(): choice for choice in choices}
+    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.5)
+    return f" (did you mean {lowered[close[0]]!r}?)" if close else ""
