@@ -11,10 +11,12 @@ from typing import Annotated
 import typer
 
 from archplan import __version__
-from archplan.cli import costs, plan, realize
+from archplan.cli import costs, realize, tracing
+from archplan.cli.boundary import OneLineUsageErrors
 
 app = typer.Typer(
     name="archplan",
+    cls=OneLineUsageErrors,
     help="Plan a convnet's shapes and parameters before training it, exactly as Keras would.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -40,7 +42,7 @@ def _main(
     """Plan a convnet's shapes and parameters before training it, exactly as Keras would."""
 
 
-plan.register(app)
+tracing.register(app)
 realize.register(app)
 costs.register(app)
 

@@ -8,18 +8,24 @@ traceback only when ``ARCHPLAN_DEBUG=1``.
 from __future__ import annotations
 
 import functools
+import importlib
 import os
+import sys
 import traceback
-from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, ParamSpec, TypeVar
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup
 
 from archplan.errors import ArchplanError
+from archplan.report.styles import ERROR_STYLE
 
-ERROR_STYLE = "bold red"
+CLICK: Any = getattr(typer.core, "_click", None) or importlib.import_module("click")
+"""The click that typer runs on: its own copy (``typer._click``) in recent typer releases."""
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -53,3 +59,46 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(1) from None
 
     return guarded
+
+
+class OneLineUsageErrors(TyperGroup):
+    """archplan's command group: a usage mistake is one ``error:`` line on stderr and exit 2.
+
+    typer would draw a framed panel of several lines; archplan keeps its promise of one line per
+    problem, the way every other mistake is reported, with where to read the usage.
+    """
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            result = super().main(
+                args, prog_name, complete_var, standalone_mode=False, **extra
+            )
+        except CLICK.exceptions.ClickException as error:
+            stderr_console().print(f"[{ERROR_STYLE}]error:[/] {escape(usage_problem(error))}")
+            code = error.exit_code
+        except CLICK.exceptions.Abort:
+            stderr_console().print(f"[{ERROR_STYLE}]error:[/] aborted")
+            code = 1
+        else:
+            code = result if isinstance(result, int) else 0
+            if not standalone_mode:
+                return result
+        if not standalone_mode:
+            return code
+        sys.exit(code)
+
+
+def usage_problem(error: Any) -> str:
+    """Click's message on one line, with the command whose ``--help`` explains the usage."""
+    message = " ".join(error.format_message().replace("Value error, ", "").split())
+    context = getattr(error, "ctx", None)
+    if isinstance(error, CLICK.exceptions.UsageError) and context is not None:
+        return f"{message} (see: {context.command_path} --help)"
+    return message

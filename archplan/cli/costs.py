@@ -12,15 +12,7 @@ import typer
 from rich.console import Console
 
 from archplan.cli.boundary import reports_errors
-from archplan.cli.plan import (
-    BatchOpt,
-    DtypeOpt,
-    JsonOpt,
-    SpecArg,
-    bytes_per_value,
-    print_json,
-    traced,
-)
+from archplan.cli.options import BatchOpt, Dtype, DtypeOpt, JsonOpt, SpecArg, print_json, traced
 from archplan.errors import ArchplanError
 from archplan.report.compare import compare_record, compare_table, compared
 
@@ -86,14 +78,14 @@ def plot(spec: SpecArg, output: OutputOpt) -> None:
 def compare(
     specs: SpecsArg,
     as_json: JsonOpt = False,
-    dtype: DtypeOpt = "float32",
+    dtype: DtypeOpt = Dtype.float32,
     batch_size: BatchOpt = None,
 ) -> None:
     """Compare networks side by side: parameters, MACs, memory, final shape, receptive field,
     depth; the best value in each row is marked."""
     if len(specs) < 2:
         raise ArchplanError("compare needs at least two specs, e.g. archplan compare a.json b.json")
-    size = bytes_per_value(dtype)
+    size = dtype.bytes
     networks = compared(
         [(str(path), traced(path)) for path in specs], bytes_per_value=size, batch_size=batch_size
     )

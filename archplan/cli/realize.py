@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from archplan.cli.boundary import reports_errors
-from archplan.cli.plan import traced
+from archplan.cli.options import traced
 from archplan.engine.trace import Trace
 from archplan.errors import ArchplanError, RunError
 from archplan.records.settings import Overrides

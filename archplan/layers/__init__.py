@@ -22,6 +22,7 @@ from archplan.layers import (  # noqa: F401 (registers the layer types)
     preprocessing,
     reshaping,
 )
+from archplan.layers.args import type_tags
 from archplan.layers.base import LAYER_CLASSES, Inference, Layer, LayerShapeError
 
 if TYPE_CHECKING:
@@ -33,11 +34,7 @@ else:
 
 def layer_types() -> dict[str, type[Layer]]:
     """Every accepted ``type`` value (aliases included) and the class it selects."""
-    return {
-        alias: cls
-        for cls in LAYER_CLASSES
-        for alias in cls.model_fields["type"].annotation.__args__  # type: ignore[union-attr]
-    }
+    return {alias: cls for cls in LAYER_CLASSES for alias in type_tags(cls)}
 
 
 __all__ = ["LAYER_CLASSES", "AnyLayer", "Inference", "Layer", "LayerShapeError", "layer_types"]

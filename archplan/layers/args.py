@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
+    BaseModel,
     BeforeValidator,
     Field,
     PlainSerializer,
@@ -245,3 +246,9 @@ KernelRegularizer = Annotated[
 ]  # fmt: skip
 """``kernel_regularizer``: archplan's ``{"l2": 0.0005}`` or Keras' spellings, all read into one
 :class:`Regularizer`; it reaches Keras (and a run's spec.json) as Keras' serialised form."""
+
+
+def type_tags(model: type[BaseModel]) -> tuple[str, ...]:
+    """The values a model's ``type: Literal[...]`` field accepts: its union tags."""
+    annotation = model.model_fields["type"].annotation
+    return tuple(str(value) for value in get_args(annotation))

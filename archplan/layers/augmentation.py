@@ -39,18 +39,20 @@ FillMode = Annotated[
     Literal["reflect", "wrap", "constant", "nearest"], one_of(FILL_MODES, "fill mode")
 ]
 INTERPOLATIONS = ("nearest", "bilinear")
-Interpolation = Annotated[Literal["nearest", "bilinear"], one_of(INTERPOLATIONS, "interpolation")]
-Fraction = float | tuple[float, float]
+ResamplingInterpolation = Annotated[
+    Literal["nearest", "bilinear"], one_of(INTERPOLATIONS, "interpolation")
+]
+Factor = float | tuple[float, float]
 """A factor: ``0.1`` (from -0.1 to 0.1) or ``[low, high]``, as fractions of a size or a turn."""
 
 
-def _fraction_check(low: float, high: float, *, open_low: bool = False, of: str = "") -> Any:
+def _factor_check(low: float, high: float, *, open_low: bool = False, of: str = "") -> Any:
     """A validator refusing a factor (or a bound of a pair) outside ``[low, high]``
     (``(low, high]`` with ``open_low``): the range Keras documents for the layer."""
     bracket = "(" if open_low else "["
     interval = f"{bracket}{low:g}, {high:g}]"
 
-    def check(value: Fraction | None) -> Fraction | None:
+    def check(value: Factor | None) -> Factor | None:
         if value is None:  # RandomZoom's width_factor: as the height's
             return value
         bounds = value if isinstance(value, tuple) else (value,)
@@ -65,7 +67,7 @@ def _fraction_check(low: float, high: float, *, open_low: bool = False, of: str 
     return AfterValidator(check)
 
 
-def _range(value: Fraction) -> str:
+def _range(value: Factor) -> str:
     """``0.1`` → ``'±0.1'``; ``[-0.1, 0.2]`` → ``'-0.1 to 0.2'``."""
     if isinstance(value, tuple):
         low, high = sorted(value)
@@ -106,7 +108,7 @@ class _Resampling(_Augmentation):
     """An augmentation that moves pixels and fills what comes from outside the image."""
 
     fill_mode: FillMode = "reflect"
-    interpolation: Interpolation = "bilinear"
+    interpolation: ResamplingInterpolation = "bilinear"
     fill_value: float = 0.0
 
     def _fill(self) -> list[str]:
@@ -142,8 +144,8 @@ class RandomTranslation(_Resampling):
 
     keras_class = "RandomTranslation"
     type: Literal["RandomTranslation"]
-    height_factor: Annotated[Fraction, _fraction_check(-1.0, 1.0, of=" of the height")]
-    width_factor: Annotated[Fraction, _fraction_check(-1.0, 1.0, of=" of the width")]
+    height_factor: Annotated[Factor, _factor_check(-1.0, 1.0, of=" of the height")]
+    width_factor: Annotated[Factor, _factor_check(-1.0, 1.0, of=" of the width")]
 
     def training_effect(self) -> str:
         return "shifts each image at random"
@@ -163,7 +165,7 @@ class RandomRotation(_Resampling):
 
     keras_class = "RandomRotation"
     type: Literal["RandomRotation"]
-    factor: Annotated[Fraction, _fraction_check(-1.0, 1.0, of=" of a full turn")]
+    factor: Annotated[Factor, _factor_check(-1.0, 1.0, of=" of a full turn")]
 
     def training_effect(self) -> str:
         return "rotates each image at random"
@@ -185,8 +187,8 @@ class RandomZoom(_Resampling):
 
     keras_class = "RandomZoom"
     type: Literal["RandomZoom"]
-    height_factor: Annotated[Fraction, _fraction_check(-1.0, 1.0, open_low=True)]
-    width_factor: Annotated[Fraction | None, _fraction_check(-1.0, 1.0, open_low=True)] = None
+    height_factor: Annotated[Factor, _factor_check(-1.0, 1.0, open_low=True)]
+    width_factor: Annotated[Factor | None, _factor_check(-1.0, 1.0, open_low=True)] = None
 
     def training_effect(self) -> str:
         return "zooms each image at random"

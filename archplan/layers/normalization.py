@@ -41,7 +41,8 @@ class BatchNormalization(Layer):
     scale: bool = True
 
     def infer(self, input_shape: Shape) -> Inference:
-        channels = input_shape[self._axis_index(input_shape)]
+        (axis,) = feature_axes((self.axis,), input_shape)
+        channels = input_shape[axis]
         learned = self.center + self.scale
         trainable, moving = learned * channels, 2 * channels
         total = trainable + moving
@@ -60,17 +61,6 @@ class BatchNormalization(Layer):
             reach=POINTWISE,
         )
 
-    def _axis_index(self, input_shape: Shape) -> int:
-        """Keras counts axes with the batch axis first; archplan's shapes have no batch axis."""
-        rank = len(input_shape) + 1
-        index = self.axis + rank if self.axis < 0 else self.axis
-        if not 1 <= index < rank:
-            raise LayerShapeError(
-                f"axis={self.axis} is not a feature axis of an input of shape {input_shape} "
-                f"(Keras counts the batch axis as 0); use axis=-1 for channels"
-            )
-        return index - 1
-
     def describe(self) -> str:
         return "" if self.axis == -1 else f"axis {self.axis}"
 
@@ -87,8 +77,8 @@ def feature_axes(
         if not 1 <= index < rank:
             raise LayerShapeError(
                 f"{argument}={axis} is not a feature axis of an input of shape "
-                f"{format_shape(input_shape)} (Keras counts the batch axis as 0, so axes run from "
-                f"1 to {rank - 1}, or {-(rank - 1)} to -1); use {argument}=-1 for channels"
+                f"{format_shape(input_shape)} (Keras counts the batch axis as 0): axes run from "
+                f"1 to {rank - 1}, or {-(rank - 1)} to -1; use {argument}=-1 for channels"
             )
         indices.append(index - 1)
     return tuple(sorted(indices))

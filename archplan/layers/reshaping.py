@@ -111,7 +111,7 @@ class Cropping2D(Layer):
         return f"top {top}, bottom {bottom}, left {left}, right {right}"
 
 
-Interpolation = Literal["nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area"]
+UpsamplingInterpolation = Literal["nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area"]
 
 INTERPOLATION_TAPS: dict[str, int] = {
     "nearest": 1, "area": 1, "bilinear": 2, "bicubic": 4, "lanczos3": 6, "lanczos5": 10,
@@ -126,7 +126,7 @@ class UpSampling2D(Layer):
     keras_class = "UpSampling2D"
     type: Literal["UpSampling2D"]
     size: PositivePair = (2, 2)
-    interpolation: Interpolation = "nearest"
+    interpolation: UpsamplingInterpolation = "nearest"
 
     def infer(self, input_shape: Shape) -> Inference:
         require_rank(input_shape, 3, "UpSampling2D", "upsample before flattening")

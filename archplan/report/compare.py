@@ -20,15 +20,13 @@ from rich.text import Text
 
 from archplan.engine.memory import Memory, estimate_memory
 from archplan.engine.trace import Trace
-from archplan.report.data import per_axis
+from archplan.report.data import one_or_list
 from archplan.report.sizes import readable_size
+from archplan.report.styles import BEST_STYLE, HEADER_STYLE, TITLE_STYLE
 from archplan.report.tables import axes_text
 from archplan.rules.shapes import format_shape
 
-BEST_STYLE = "bold green"
 BEST_MARK = "★"
-HEADER_STYLE = "bold"
-TITLE_STYLE = "bold"
 
 
 @dataclass(frozen=True)
@@ -128,7 +126,7 @@ def compare_record(networks: Sequence[Compared]) -> dict[str, Any]:
         record: dict[str, Any] = {"name": network.trace.name, "spec": network.source}
         for row in ROWS:
             record[row.key] = _json_value(row.value(network))
-        record["receptive_field"] = per_axis(network.receptive_field)
+        record["receptive_field"] = one_or_list(network.receptive_field)
         record["flops"] = network.trace.total_flops
         record["batch_size"] = network.memory.batch_size
         record["best_in"] = [key for key, indices in winners.items() if index in indices]

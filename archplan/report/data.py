@@ -22,7 +22,7 @@ from archplan.engine.trace import LayerTrace, Trace
 from archplan.rules.receptive import Field
 
 
-def per_axis(values: Sequence[float] | None) -> Any:
+def one_or_list(values: Sequence[float] | None) -> Any:
     """One value when all axes agree, else a list; None when there is nothing to say."""
     if not values:
         return None
@@ -35,9 +35,9 @@ def field_record(field: Field | None) -> dict[str, Any]:
         return {"receptive_field": None, "jump": None, "start": None}
     start = None if field.start is None else [float(s) for s in field.start]
     return {
-        "receptive_field": per_axis(field.size),
-        "jump": per_axis(field.jump),
-        "start": per_axis(start),
+        "receptive_field": one_or_list(field.size),
+        "jump": one_or_list(field.jump),
+        "start": one_or_list(start),
     }
 
 

@@ -22,12 +22,18 @@ from archplan.keras.distribute import Placement
 from archplan.keras.realize import Realized
 from archplan.records.history import EpochRecord, HistoryStats
 from archplan.records.settings import RunSettings
-from archplan.report.tables import HEADER_STYLE, MUTED_STYLE, NAME_STYLE, SHAPE_STYLE, TITLE_STYLE
+from archplan.report.styles import (
+    AGREE_STYLE,
+    DISAGREE_STYLE,
+    HEADER_STYLE,
+    METRIC_STYLE,
+    MUTED_STYLE,
+    NAME_STYLE,
+    SHAPE_STYLE,
+    TITLE_STYLE,
+)
 from archplan.rules.shapes import format_shape
 
-AGREE_STYLE = "bold green"
-DISAGREE_STYLE = "bold red"
-METRIC_STYLE = "cyan"
 AGREE_MARK = "✓"
 DISAGREE_MARK = "✗"
 MISSING = "—"

@@ -12,18 +12,19 @@ from rich.text import Text
 from archplan.engine.memory import Memory, estimate_memory
 from archplan.engine.trace import LayerTrace, Trace
 from archplan.report.sizes import count_with_size, readable_size
+from archplan.report.styles import (
+    COST_STYLE,
+    FIELD_STYLE,
+    HEADER_STYLE,
+    MUTED_STYLE,
+    NAME_STYLE,
+    PARAM_STYLE,
+    SHAPE_STYLE,
+    TITLE_STYLE,
+    UNUSED_STYLE,
+)
 from archplan.rules.receptive import Field
 from archplan.rules.shapes import format_shape
-
-HEADER_STYLE = "bold"
-NAME_STYLE = "cyan"
-SHAPE_STYLE = "green"
-PARAM_STYLE = "magenta"
-COST_STYLE = "yellow"
-FIELD_STYLE = "blue"
-MUTED_STYLE = "dim"
-WARNING_STYLE = "yellow"
-TITLE_STYLE = "bold"
 
 WIDE_TRACE_WIDTH = 150
 """Below this many columns the trace table stacks arguments and arithmetic under each layer."""
@@ -33,7 +34,7 @@ def _layer_label(layer: LayerTrace, *, branched: bool = False) -> Text:
     """``conv2d (Conv2D)``; in a graph, the names it takes beneath (``← stem, b``)."""
     label = Text.assemble((layer.name, NAME_STYLE), f" ({layer.type})")
     if not layer.reaches_output:
-        label.append(" unused", style=WARNING_STYLE)
+        label.append(" unused", style=UNUSED_STYLE)
     if branched:
         label.append(f"\n← {', '.join(layer.inputs)}", style=MUTED_STYLE)
     return label

@@ -25,13 +25,14 @@ from pydantic import (
     model_validator,
 )
 
+from archplan.layers.args import PositiveInt, type_tags
 from archplan.messages import suggest
 
 PositiveFloat = Annotated[float, Field(gt=0.0)]
 NonNegativeFloat = Annotated[float, Field(ge=0.0)]
-PositiveInt = Annotated[int, Field(gt=0)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
-Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]
+Proportion = Annotated[float, Field(ge=0.0, lt=1.0)]
+"""A share below one: momentum, a decay rate, the validation split, label smoothing."""
 UnitInterval = Annotated[float, Field(ge=0.0, le=1.0)]
 
 DEFAULT_BATCH_SIZE = 32
@@ -243,7 +244,7 @@ class SGD(_OptimizerBase):
 
     type: Literal["SGD"]
     learning_rate: LearningRate = 0.01
-    momentum: Fraction = 0.0
+    momentum: Proportion = 0.0
     nesterov: bool = False
 
 
@@ -252,8 +253,8 @@ class Adam(_OptimizerBase):
 
     type: Literal["Adam"]
     learning_rate: LearningRate = 0.001
-    beta_1: Fraction = 0.9
-    beta_2: Fraction = 0.999
+    beta_1: Proportion = 0.9
+    beta_2: Proportion = 0.999
     epsilon: PositiveFloat = 1e-7
     amsgrad: bool = False
 
@@ -270,13 +271,17 @@ class RMSprop(_OptimizerBase):
 
     type: Literal["RMSprop"]
     learning_rate: LearningRate = 0.001
-    rho: Fraction = 0.9
-    momentum: Fraction = 0.0
+    rho: Proportion = 0.9
+    momentum: Proportion = 0.0
     epsilon: PositiveFloat = 1e-7
     centered: bool = False
 
 
-OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop"}
+OPTIMIZERS: dict[str, type[_OptimizerBase]] = {
+    tag: cls for cls in (SGD, Adam, AdamW, RMSprop) for tag in type_tags(cls)
+}
+OPTIMIZER_NAMES = {name.lower(): name for name in OPTIMIZERS}
+"""Keras' string shorthand for each optimizer class: ``"adam"`` for ``Adam``."""
 
 
 def _optimizer_from_name(value: Any) -> Any:
@@ -356,10 +361,10 @@ class Training(_Strict):
     metrics: list[Literal["accuracy"]] = Field(default_factory=_accuracy)
     epochs: Annotated[int, Field(gt=0)] = 1
     batch_size: Annotated[int, Field(gt=0)] = DEFAULT_BATCH_SIZE
-    validation_split: Fraction = 0.0
+    validation_split: Proportion = 0.0
     rescale: Rescale = Field(default_factory=Rescale)
     seed: int | None = None
-    label_smoothing: Fraction = 0.0
+    label_smoothing: Proportion = 0.0
     early_stopping: Annotated[
         EarlyStopping | None,
         BeforeValidator(_switch, json_schema_input_type=EarlyStopping | bool | None),
@@ -422,16 +427,13 @@ def _monitor_problem(monitor: str, data: Mapping[str, Any]) -> str | None:
 # For the loader's messages: the union tags in error locations, and the fields at a location.
 
 _BLOCKS: dict[str, type[BaseModel]] = {
-    "SGD": SGD,
-    "Adam": Adam,
-    "AdamW": AdamW,
-    "RMSprop": RMSprop,
+    **OPTIMIZERS,
     **SCHEDULES,
     "early_stopping": EarlyStopping,
     "checkpoint_best": CheckpointBest,
     "rescale": Rescale,
 }
-TRAINING_TAGS = frozenset({"SGD", "Adam", "AdamW", "RMSprop", *SCHEDULES, NUMBER_TAG})
+TRAINING_TAGS = frozenset({*OPTIMIZERS, *SCHEDULES, NUMBER_TAG})
 """The discriminator tags pydantic puts in error locations inside the training block."""
 
 

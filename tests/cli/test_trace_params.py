@@ -118,7 +118,10 @@ def test_params_table_shows_formulas_and_sizes() -> None:
 def test_unknown_dtype_is_a_usage_error() -> None:
     code, out, err = invoke("params", TUTORIAL, "--dtype", "int3")
     assert (code, out) == (2, "")
-    assert err == "error: --dtype 'int3' is not one of float16, bfloat16, float32, float64\n"
+    assert err == (
+        "error: Invalid value for '--dtype': 'int3' is not one of 'float16', 'bfloat16', "
+        "'float32', 'float64'. (see: archplan params --help)\n"
+    )
 
 
 def test_schema_is_valid_json_schema_listing_every_layer_type() -> None:
@@ -174,7 +177,7 @@ def test_unexpected_failures_exit_1_without_traceback(monkeypatch: pytest.Monkey
     def broken(*_: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("archplan.cli.plan.trace_network", broken)
+    monkeypatch.setattr("archplan.cli.options.trace_network", broken)
     code, _, err = invoke("trace", TUTORIAL)
     assert code == 1
     assert err.startswith("internal error: RuntimeError: boom (a bug in archplan;")

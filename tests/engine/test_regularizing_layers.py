@@ -248,7 +248,7 @@ BAD_SHAPES = [
     ((10,), {"type": "RandomZoom", "height_factor": 0.1}, "RandomZoom augments images of rank 3"),
     ((8, 3), {"type": "RandomCrop", "height": 2, "width": 2}, "RandomCrop augments images of rank 3"),
     ((10,), {"type": "SpatialDropout2D", "rate": 0.1}, "SpatialDropout2D expects an input of rank 3 (height, width, channels), got (10,); use Dropout on other ranks"),
-    ((6, 5, 3), {"type": "LayerNormalization", "axis": 0}, "axis=0 is not a feature axis of an input of shape (6, 5, 3) (Keras counts the batch axis as 0, so axes run from 1 to 3, or -3 to -1)"),
+    ((6, 5, 3), {"type": "LayerNormalization", "axis": 0}, "axis=0 is not a feature axis of an input of shape (6, 5, 3) (Keras counts the batch axis as 0): axes run from 1 to 3, or -3 to -1"),
     ((6, 5, 3), {"type": "LayerNormalization", "axis": [1, 4]}, "axis=4 is not a feature axis"),
     ((6, 5, 3), {"type": "LayerNormalization", "axis": -4}, "axis=-4 is not a feature axis"),
     ((6, 5, 3), {"type": "LayerNormalization", "axis": [-1, 3]}, "axis=[-1, 3] names the same axis twice"),

@@ -10,7 +10,7 @@ from rich.console import Console
 from archplan import load_spec, parse_spec, trace_network
 from archplan.engine.trace import LayerTrace, Trace
 from archplan.report.compare import ROWS, best, compare_record, compare_table, compared
-from archplan.report.data import per_axis, trace_record
+from archplan.report.data import one_or_list, trace_record
 from archplan.report.tables import compact, field_cell, trace_table
 from tests.conftest import SPECS, chain
 
@@ -81,7 +81,7 @@ def test_record_fields_per_axis() -> None:
     uneven = trace_network(parse_spec(chain({"type": "Conv2D", "filters": 1, "kernel_size": [3, 5]})))
     row = trace_record(uneven)["layers"][0]
     assert (row["receptive_field"], row["jump"], row["start"]) == ([3, 5], 1, [1.0, 2.0])
-    assert per_axis(()) is None
+    assert one_or_list(()) is None
 
 
 def test_unknown_costs_are_null_and_question_marks() -> None:

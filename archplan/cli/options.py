@@ -1,0 +1,78 @@
+"""The options several commands share, and what they do with them: load, trace, print JSON."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from archplan.cli.boundary import stderr_console
+from archplan.engine.trace import Trace, trace_network
+from archplan.errors import SpecError
+from archplan.report.sizes import DTYPE_BYTES
+from archplan.report.styles import WARNING_STYLE
+from archplan.spec import load_spec
+
+SpecArg = Annotated[
+    Path,
+    typer.Argument(
+        metavar="SPEC",
+        help="A network spec (JSON), e.g. specs/tutorial-convnet.json.",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print one JSON object on stdout instead of a table.")
+]
+class Dtype(str, Enum):
+    """The dtype a network is planned in: what one weight or activation costs in bytes."""
+
+    float16 = "float16"
+    bfloat16 = "bfloat16"
+    float32 = "float32"
+    float64 = "float64"
+
+    @property
+    def bytes(self) -> int:
+        return DTYPE_BYTES[self.value]
+
+
+DtypeOpt = Annotated[
+    Dtype, typer.Option(help="Dtype of weights and activations, for sizes in bytes.")
+]
+BatchOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--batch-size",
+        min=1,
+        help="Samples per batch, for the memory estimates "
+        "(default: the spec's training.batch_size, else 32).",
+        show_default=False,
+    ),
+]
+
+
+def traced(path: Path) -> Trace:
+    """Load and trace a spec file; shape problems are reported with the file's path, and any
+    warning is printed on stderr (the command still succeeds)."""
+    network = load_spec(path)
+    try:
+        result = trace_network(network)
+    except SpecError as error:
+        raise SpecError(f"{path}: {error}") from None
+    print_warnings(path, result.warnings)
+    return result
+
+
+def print_warnings(path: Path, warnings: tuple[str, ...]) -> None:
+    """One yellow ``warning: FILE: ...`` line on stderr per warning."""
+    for warning in warnings:
+        stderr_console().print(f"[{WARNING_STYLE}]warning:[/] {escape(f'{path}: {warning}')}")
+
+
+def print_json(data: object) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))

@@ -1,0 +1,52 @@
+"""``trace``, ``params`` and ``schema``: the light commands, which never import a framework."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from archplan.cli.boundary import reports_errors
+from archplan.cli.options import BatchOpt, Dtype, DtypeOpt, JsonOpt, SpecArg, print_json, traced
+from archplan.report.data import trace_record
+from archplan.report.tables import params_table, trace_table
+from archplan.spec import Network
+
+
+@reports_errors
+def trace(
+    spec: SpecArg,
+    as_json: JsonOpt = False,
+    dtype: DtypeOpt = Dtype.float32,
+    batch_size: BatchOpt = None,
+) -> None:
+    """Show every layer's output shape, the arithmetic behind it, its parameters, MACs and
+    receptive field; then the totals and a memory estimate."""
+    result = traced(spec)
+    size = dtype.bytes
+    if as_json:
+        print_json(trace_record(result, bytes_per_param=size, batch_size=batch_size))
+    else:
+        Console().print(trace_table(result, bytes_per_param=size, batch_size=batch_size))
+
+
+@reports_errors
+def params(spec: SpecArg, as_json: JsonOpt = False, dtype: DtypeOpt = Dtype.float32) -> None:
+    """Show each layer's parameter formula, trainable and non-trainable totals, and their bytes."""
+    result = traced(spec)
+    size = dtype.bytes
+    if as_json:
+        print_json(trace_record(result, bytes_per_param=size))
+    else:
+        Console().print(params_table(result, bytes_per_param=size))
+
+
+@reports_errors
+def schema() -> None:
+    """Print the spec format's JSON Schema, for editors to validate and complete spec files."""
+    print_json(Network.model_json_schema(by_alias=True))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(trace)
+    app.command()(params)
+    app.command()(schema)

@@ -1,0 +1,22 @@
+"""Every style archplan prints with, in one place: rich style strings by what they mark."""
+
+from __future__ import annotations
+
+TITLE_STYLE = "bold"
+HEADER_STYLE = "bold"
+NAME_STYLE = "cyan"
+SHAPE_STYLE = "green"
+PARAM_STYLE = "magenta"
+COST_STYLE = "yellow"
+FIELD_STYLE = "blue"
+METRIC_STYLE = "cyan"
+MUTED_STYLE = "dim"
+UNUSED_STYLE = "yellow"
+"""A layer the output does not depend on, in a table."""
+BEST_STYLE = "bold green"
+AGREE_STYLE = "bold green"
+DISAGREE_STYLE = "bold red"
+WARNING_STYLE = "bold yellow"
+"""The ``warning:`` of a line on stderr."""
+ERROR_STYLE = "bold red"
+"""The ``error:`` of a line on stderr."""
