@@ -1,21 +1,26 @@
-"""The options several commands share, and what they do with them: load, trace, print JSON."""
+"""The options several commands share, and what they do with them: load, trace, print JSON.
+
+The CLI's modules import the library inside their commands, so ``archplan --help`` and
+``archplan --version`` load no spec model, and each command loads only what it uses.
+"""
 
 from __future__ import annotations
 
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from archplan.cli.boundary import stderr_console
-from archplan.engine.trace import Trace, trace_network
 from archplan.errors import SpecError
 from archplan.report.sizes import DTYPE_BYTES
 from archplan.report.styles import WARNING_STYLE
-from archplan.spec import load_spec
+
+if TYPE_CHECKING:
+    from archplan.engine.trace import Trace
 
 SpecArg = Annotated[
     Path,
@@ -59,6 +64,9 @@ BatchOpt = Annotated[
 def traced(path: Path) -> Trace:
     """Load and trace a spec file; shape problems are reported with the file's path, and any
     warning is printed on stderr (the command still succeeds)."""
+    from archplan.engine.trace import trace_network
+    from archplan.spec import load_spec
+
     network = load_spec(path)
     try:
         result = trace_network(network)

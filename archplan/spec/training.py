@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Union, cast
 
 from pydantic import (
     BaseModel,
@@ -27,6 +27,7 @@ from pydantic import (
 
 from archplan.layers.args import PositiveInt, type_tags
 from archplan.messages import suggest
+from archplan.spec.defaults import BATCH_SIZE, OPTIMIZER
 
 PositiveFloat = Annotated[float, Field(gt=0.0)]
 NonNegativeFloat = Annotated[float, Field(ge=0.0)]
@@ -35,8 +36,6 @@ Proportion = Annotated[float, Field(ge=0.0, lt=1.0)]
 """A share below one: momentum, a decay rate, the validation split, label smoothing."""
 UnitInterval = Annotated[float, Field(ge=0.0, le=1.0)]
 
-DEFAULT_BATCH_SIZE = 32
-"""Keras' ``fit`` default, for a spec without a training block or without ``batch_size``."""
 
 
 class _Strict(BaseModel):
@@ -351,16 +350,21 @@ def _accuracy() -> list[Literal["accuracy"]]:
     return ["accuracy"]
 
 
+def default_optimizer() -> Optimizer:
+    """Keras' ``compile`` default optimizer, with its own defaults."""
+    return cast("Optimizer", OPTIMIZERS[OPTIMIZER].model_validate({"type": OPTIMIZER}))
+
+
 class Training(_Strict):
     """How to fit the network: optimizer, loss, metrics, epochs, batches, validation, scaling."""
 
-    optimizer: Optimizer = Field(default_factory=lambda: RMSprop(type="RMSprop"))
+    optimizer: Optimizer = Field(default_factory=default_optimizer)
     loss: Literal["categorical_crossentropy", "sparse_categorical_crossentropy"] = (
         "categorical_crossentropy"
     )
     metrics: list[Literal["accuracy"]] = Field(default_factory=_accuracy)
     epochs: Annotated[int, Field(gt=0)] = 1
-    batch_size: Annotated[int, Field(gt=0)] = DEFAULT_BATCH_SIZE
+    batch_size: Annotated[int, Field(gt=0)] = BATCH_SIZE
     validation_split: Proportion = 0.0
     rescale: Rescale = Field(default_factory=Rescale)
     seed: int | None = None
