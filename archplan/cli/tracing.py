@@ -25,9 +25,11 @@ def trace(
 
         print_json(trace_record(result, bytes_per_param=size, batch_size=batch_size))
     else:
+        from archplan.report.layout import print_in_parts
         from archplan.report.tables import trace_table
 
-        Console().print(trace_table(result, bytes_per_param=size, batch_size=batch_size))
+        table = trace_table(result, bytes_per_param=size, batch_size=batch_size)
+        print_in_parts(Console(), table)
 
 
 @reports_errors
@@ -40,9 +42,10 @@ def params(spec: SpecArg, as_json: JsonOpt = False, dtype: DtypeOpt = Dtype.floa
 
         print_json(trace_record(result, bytes_per_param=size))
     else:
+        from archplan.report.layout import print_in_parts
         from archplan.report.tables import params_table
 
-        Console().print(params_table(result, bytes_per_param=size))
+        print_in_parts(Console(), params_table(result, bytes_per_param=size))
 
 
 @reports_errors

@@ -59,7 +59,9 @@ class Inference:
 class Layer(BaseModel):
     """Base of every layer spec."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, defer_build=True, allow_inf_nan=False
+    )
 
     keras_class: ClassVar[str]
     """The Keras class that realizes this spec (``type`` may be an alias of it)."""

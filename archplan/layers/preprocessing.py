@@ -8,10 +8,11 @@ constant per channel). Each output value depends on its input value only: pointw
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, PlainValidator, WithJsonSchema, model_validator
 
 from archplan.layers.args import as_tuple
 from archplan.layers.base import Inference, Layer, LayerShapeError, register
@@ -23,7 +24,25 @@ from archplan.rules.shapes import Shape
 OPS_PER_VALUE = 2
 """A multiply and an add (Rescaling), a subtract and a divide (Normalization)."""
 
-Values = Annotated[float | tuple[float, ...], BeforeValidator(as_tuple)]
+def _values(value: object) -> float | tuple[float, ...]:
+    """A finite number, or a non-empty list of them; one message for every other input."""
+    expected = "expected a finite number, or a list of them (one per channel)"
+    items = value if isinstance(value, (list, tuple)) else [value]
+    numbers = [
+        float(item) for item in items
+        if isinstance(item, (int, float)) and not isinstance(item, bool) and math.isfinite(item)
+    ]  # fmt: skip
+    if len(numbers) != len(items) or not numbers:
+        raise ValueError(f"{expected}, got {json.dumps(value)}")
+    return tuple(numbers) if isinstance(value, (list, tuple)) else numbers[0]
+
+
+_NUMBER = {"type": "number"}
+Values = Annotated[
+    float | tuple[float, ...],
+    PlainValidator(_values),
+    WithJsonSchema({"anyOf": [_NUMBER, {"type": "array", "items": _NUMBER}]}),
+]
 """One number for all channels, or a list of them (one per channel, or a single one)."""
 
 

@@ -18,17 +18,14 @@ from archplan.errors import SpecError
 from archplan.layers import FAMILY_OF, layer_class, type_names
 from archplan.layers.base import Layer
 from archplan.messages import layer_label, suggest
+from archplan.spec.files import read_json
 from archplan.spec.network import Network
 
 
 def load_spec(path: str | Path) -> Network:
     """Read, parse and validate the spec at ``path``; its name defaults to the file's stem."""
     path = Path(path)
-    text = _read_text(path)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise SpecError(_json_problem(path, error)) from None
+    data = read_json(path, where_to_look=" (ready specs are in specs/)")
     return parse_spec(data, source=str(path), default_name=path.stem)
 
 
@@ -46,34 +43,6 @@ def parse_spec(data: Any, *, source: str = "<spec>", default_name: str = "networ
     if network.name is None:
         network = network.model_copy(update={"name": default_name})
     return network
-
-
-def _read_text(path: Path) -> str:
-    if path.is_dir():
-        raise SpecError(f"{path}: is a directory, not a spec file; name a .json file inside it")
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise SpecError(
-            f"{path}: no such file; check the path (ready specs are in specs/)"
-        ) from None
-    except OSError as error:
-        raise SpecError(f"{path}: cannot be read ({error.strerror})") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        bad = raw[error.start : error.start + 1].hex()
-        raise SpecError(
-            f"{path}: is not UTF-8 text (byte 0x{bad} at offset {error.start}); "
-            "save the spec as UTF-8 JSON"
-        ) from None
-
-
-def _json_problem(path: Path, error: json.JSONDecodeError) -> str:
-    where = f"{path}:{error.lineno}:{error.colno}"
-    if error.pos >= len(error.doc.rstrip()):
-        return f"{where}: the JSON ends too early ({error.msg}); is the file truncated?"
-    return f"{where}: invalid JSON: {error.msg}"
 
 
 def _describe(source: str, data: Mapping[str, Any], error: ErrorDetails) -> str:
@@ -128,7 +97,10 @@ def _message(error: ErrorDetails, data: Mapping[str, Any]) -> str:
         known = type_names()
         return f"unknown layer type {tag!r}{suggest(tag, known)}; known types: {', '.join(known)}"
     if kind == "union_tag_not_found":
-        return f"missing 'type' (one of {ctx.get('expected_tags')})"
+        return (
+            "missing 'type': give the layer's Keras class, e.g. \"type\": \"Conv2D\" "
+            f"(known types: {', '.join(type_names())})"
+        )
     if kind == "extra_forbidden":
         name = str(error["loc"][-1])
         return f"unknown argument {name!r}{suggest(name, _known_fields(error, data))}"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -26,7 +27,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from archplan.layers import Layer, any_layer, layer_class, type_names
-from archplan.layers.args import PositiveInt
+from archplan.layers.args import PositiveInt, check_printable
 from archplan.messages import layer_label, suggest
 from archplan.rules.shapes import Shape
 
@@ -40,7 +41,9 @@ INPUT = "input"
 class InputSpec(BaseModel):
     """The shape of one sample: height, width, channels (channels last), no batch axis."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, defer_build=True, allow_inf_nan=False
+    )
 
     shape: Annotated[tuple[PositiveInt, ...], Field(min_length=1)]
 
@@ -117,7 +120,12 @@ class Network(BaseModel):
     """A whole spec file."""
 
     model_config = ConfigDict(
-        extra="forbid", strict=True, frozen=True, populate_by_name=True, defer_build=True
+        extra="forbid",
+        strict=True,
+        frozen=True,
+        populate_by_name=True,
+        defer_build=True,
+        allow_inf_nan=False,
     )
 
     json_schema_url: str | None = Field(
@@ -125,7 +133,9 @@ class Network(BaseModel):
         alias="$schema",
         description="Optional: the JSON Schema editors validate with.",
     )
-    name: str | None = Field(default=None, description="Defaults to the spec file's stem.")
+    name: Annotated[str, AfterValidator(check_printable)] | None = Field(
+        default=None, description="Defaults to the spec file's stem."
+    )
     description: str | None = None
     input: InputSpec
     layers: Annotated[list[LayerSpec], Field(min_length=1)]

@@ -39,7 +39,9 @@ UnitInterval = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, defer_build=True, allow_inf_nan=False
+    )
 
 
 def _one_length(name: str, steps: float | None, epochs: float | None, *, required: bool) -> None:
@@ -284,10 +286,33 @@ OPTIMIZER_NAMES = {name.lower(): name for name in OPTIMIZERS}
 
 
 def _optimizer_from_name(value: Any) -> Any:
-    """Accept Keras' string shorthand (``"adam"``) for an optimizer with its defaults."""
+    """Keras' string shorthand (``"adam"``) for an optimizer with its defaults, and an object's
+    ``type`` in either spelling (``"Adam"``, ``"adam"``); anything else, said plainly."""
     if isinstance(value, str):
-        return {"type": OPTIMIZER_NAMES.get(value.lower(), value)}
-    return value
+        return {"type": _optimizer_type(value)}
+    if isinstance(value, Mapping):
+        if "type" not in value:
+            raise ValueError(f"an optimizer needs a 'type': one of {', '.join(OPTIMIZERS)}")
+        return {**value, "type": _optimizer_type(value["type"])}
+    if isinstance(value, BaseModel):
+        return value
+    raise ValueError(
+        f'expected an optimizer\'s name ("adam") or an object ({{"type": "Adam", ...}}), '
+        f"got {json.dumps(value)}"
+    )
+
+
+def _optimizer_type(name: object) -> str:
+    """The class name for Keras' name or the class name itself; an unknown one is refused."""
+    known = OPTIMIZER_NAMES.get(name.lower()) if isinstance(name, str) else None
+    if known is None:
+        choices = ", ".join(OPTIMIZERS)
+        hint = suggest(name, [*OPTIMIZERS, *OPTIMIZER_NAMES]) if isinstance(name, str) else ""
+        raise ValueError(
+            f"unknown optimizer {json.dumps(name)}{hint}; archplan knows {choices} "
+            "(or Keras' lowercase names: sgd, adam, adamw, rmsprop)"
+        )
+    return known
 
 
 Optimizer = Annotated[
