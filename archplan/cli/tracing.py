@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 
-from archplan.cli.boundary import reports_errors
+from archplan.cli.boundary import reports_errors, stdout_console
 from archplan.cli.options import BatchOpt, Dtype, DtypeOpt, JsonOpt, SpecArg, print_json, traced
 
 
@@ -29,7 +28,7 @@ def trace(
         from archplan.report.tables import trace_table
 
         table = trace_table(result, bytes_per_param=size, batch_size=batch_size)
-        print_in_parts(Console(), table)
+        print_in_parts(stdout_console(), table)
 
 
 @reports_errors
@@ -45,7 +44,7 @@ def params(spec: SpecArg, as_json: JsonOpt = False, dtype: DtypeOpt = Dtype.floa
         from archplan.report.layout import print_in_parts
         from archplan.report.tables import params_table
 
-        print_in_parts(Console(), params_table(result, bytes_per_param=size))
+        print_in_parts(stdout_console(), params_table(result, bytes_per_param=size))
 
 
 @reports_errors

@@ -10,9 +10,16 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, PlainValidator, WithJsonSchema, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+    model_validator,
+)
 
 from archplan.layers.args import as_tuple
 from archplan.layers.base import Inference, Layer, LayerShapeError, register
@@ -41,6 +48,7 @@ _NUMBER = {"type": "number"}
 Values = Annotated[
     float | tuple[float, ...],
     PlainValidator(_values),
+    PlainSerializer(lambda value: value, return_type=Any),  # a number, or a tuple of them
     WithJsonSchema({"anyOf": [_NUMBER, {"type": "array", "items": _NUMBER}]}),
 ]
 """One number for all channels, or a list of them (one per channel, or a single one)."""
