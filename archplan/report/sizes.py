@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-DTYPE_BYTES = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8}
-"""Bytes per value for the dtypes a user may plan with."""
+from archplan.engine.memory import DTYPE_BYTES
+
+__all__ = ["DTYPE_BYTES", "count_with_size", "readable_size"]
 
 _UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
 
