@@ -15,10 +15,11 @@ error says exactly what ``archplan trace`` says.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from archplan.engine.graph import reaching_output
 from archplan.engine.trace import trace_network
@@ -70,20 +71,116 @@ class Measures:
         return math.prod(self.input_shape)
 
 
-class InferenceMemo:
-    """Inferences and field steps already made, by layer type and arguments and input shapes.
+class Step(NamedTuple):
+    """One layer walked: its name, what it takes, its inference, its output's field."""
 
+    name: str
+    inputs: tuple[str, ...]
+    inference: Inference
+    field: Field | None
+
+
+class Sums(NamedTuple):
+    """Running totals over the layers walked so far (see :class:`Measures`)."""
+
+    trainable: int = 0
+    non_trainable: int = 0
+    macs: int | None = 0
+    other_ops: int = 0
+    activations: int = 0
+    depth: int = 0
+    spatial_field: Field | None = None
+    spatial_shape: Shape | None = None
+
+    def add(self, step: Step, rank: int) -> Sums:
+        """The totals with ``step`` counted; ``rank`` is the network input's."""
+        inferred, field = step.inference, step.field
+        shape = inferred.output_shape
+        spatial = field is not None and bool(field.size) and field.jump is not None
+        return Sums(
+            trainable=self.trainable + inferred.trainable,
+            non_trainable=self.non_trainable + inferred.non_trainable,
+            macs=None if self.macs is None or inferred.macs is None else self.macs + inferred.macs,
+            other_ops=self.other_ops + inferred.other_ops,
+            activations=self.activations + math.prod(shape),
+            depth=self.depth + bool(inferred.trainable or inferred.non_trainable),
+            spatial_field=field if spatial else self.spatial_field,
+            spatial_shape=shape if len(shape) == rank else self.spatial_shape,
+        )
+
+
+def _field_after(taken: list[tuple[Shape, Field | None]], reach: Reach | None, input_shape: Shape,
+                 step: Callable[[Field, Reach, Shape], Field]) -> Field | None:  # fmt: skip
+    """The field of a layer's output: its inputs' (the widest, for a merge), advanced by its
+    reach; unknown from the first layer without a receptive-field rule on."""
+    field = taken[0][1] if len(taken) == 1 else merge_fields([field for _, field in taken])
+    if field is None or reach is None:
+        return None
+    return step(field, reach, input_shape)
+
+
+def _walk(network: Network) -> list[Step]:
+    """Each layer's inference and field, in order (the trace's walk, without its rows)."""
+    input_shape = network.input_shape
+    outputs: dict[str, tuple[Shape, Field | None]] = {
+        INPUT: (input_shape, input_field(input_shape))
+    }
+    steps = []
+    for name, layer, inputs in network.wiring():
+        taken = [outputs[source] for source in inputs]
+        inferred = layer.infer_inputs(tuple(shape for shape, _ in taken))
+        field = _field_after(taken, inferred.reach, input_shape, advance)
+        outputs[name] = (inferred.output_shape, field)
+        steps.append(Step(name, inputs, inferred, field))
+    return steps
+
+
+class InferenceMemo:
+    """What a search has already walked, so that networks sharing layers share the work.
+
+    Three levels, each exact: a layer's step after the very same earlier layers (the same
+    objects, names and wiring, from the same input) is looked up whole; else its inference is
+    looked up by its type, arguments (not its name or wiring) and input shapes; else computed.
     Bounded: past ``limit`` entries it starts afresh, so a long search cannot grow it forever.
     """
 
-    def __init__(self, limit: int = 200_000) -> None:
+    def __init__(self, limit: int = 300_000) -> None:
         self.limit = limit
+        self._prefixes: dict[tuple[object, ...], tuple[int, Layer, Step, Sums]] = {}
         self._inferences: dict[tuple[int, tuple[Shape, ...]], Inference] = {}
-        self._fields: dict[object, Field] = {}
+        self._fields: dict[tuple[Field, Reach, Shape], Field] = {}
         self._tokens: dict[object, int] = {}
         self._layers: dict[int, tuple[Layer, int | None]] = {}
+        self._numbers = itertools.count()
+        """Numbers for prefixes and layer arguments, never reused (not even after a clear)."""
         self.hits = 0
         self.misses = 0
+
+    def walk(self, network: Network) -> tuple[list[Step], Sums]:
+        """:func:`_walk`, reusing every step already made after the same earlier layers; and
+        the totals over every layer (kept with each step, so a shared start is summed once)."""
+        input_shape = network.input_shape
+        rank = len(input_shape)
+        outputs: dict[str, tuple[Shape, Field | None]] = {
+            INPUT: (input_shape, input_field(input_shape))
+        }
+        state: object = input_shape
+        sums = Sums()
+        steps = []
+        for name, layer, inputs in network.wiring():
+            key = (state, id(layer), name, inputs)
+            known = self._prefixes.get(key)
+            if known is None or known[1] is not layer:
+                taken = [outputs[source] for source in inputs]
+                inferred = self.infer(layer, tuple(shape for shape, _ in taken))
+                field = _field_after(taken, inferred.reach, input_shape, self.advance)
+                step = Step(name, inputs, inferred, field)
+                known = (next(self._numbers), layer, step, sums.add(step, rank))
+                self._remember(self._prefixes, key, known)
+            state, _, step, sums = known
+            outputs[name] = (step.inference.output_shape, step.field)
+            steps.append(step)
+        return steps, sums
 
     def _token(self, layer: Layer) -> int | None:
         """A number for the layer's type and arguments (not its name or wiring), looked up once
@@ -96,7 +193,9 @@ class InferenceMemo:
             tuple(value for field, value in layer.__dict__.items() if field not in WIRING),
         )
         try:
-            token: int | None = self._tokens.setdefault(arguments, len(self._tokens))
+            token: int | None = self._tokens.get(arguments)
+            if token is None:
+                token = self._tokens[arguments] = next(self._numbers)
         except TypeError:  # a list among the arguments: nothing to reuse
             token = None
         self._layers[id(layer)] = (layer, token)
@@ -130,71 +229,39 @@ class InferenceMemo:
 
     def _remember(self, table: dict[Any, Any], key: object, value: object) -> None:
         if len(table) >= self.limit:
-            for known in (self._inferences, self._fields, self._tokens, self._layers):
+            for known in (
+                self._prefixes, self._inferences, self._fields, self._tokens, self._layers
+            ):  # fmt: skip
                 known.clear()
         table[key] = value
 
 
-def _infer(layer: Layer, shapes: tuple[Shape, ...]) -> Inference:
-    return layer.infer_inputs(shapes)
-
-
 def measure_network(network: Network, memo: InferenceMemo | None = None) -> Measures:
     """The totals of ``network``; a layer that cannot take its inputs is the trace's SpecError."""
-    infer: Callable[[Layer, tuple[Shape, ...]], Inference] = memo.infer if memo else _infer
-    step: Callable[[Field, Reach, Shape], Field] = memo.advance if memo else advance
-    input_shape = network.input_shape
-    rank = len(input_shape)
-    nodes = network.nodes()
-    reached = reaching_output(nodes)
-    outputs: dict[str, tuple[Shape, Field | None]] = {
-        INPUT: (input_shape, input_field(input_shape))
-    }
-    trainable = non_trainable = other_ops = activations = depth = 0
-    macs: int | None = 0
-    spatial_field: Field | None = None
-    spatial_shape: Shape | None = None
-    output_shape = input_shape
-    for node in nodes:
-        if len(node.inputs) == 1:
-            shape, field = outputs[node.inputs[0]]
-            shapes: tuple[Shape, ...] = (shape,)
-        else:
-            taken = [outputs[name] for name in node.inputs]
-            shapes = tuple(shape for shape, _ in taken)
-            field = merge_fields([field for _, field in taken])
-        try:
-            inferred = infer(node.layer, shapes)
-        except LayerShapeError:
-            trace_network(network)  # raises the trace's own message, hints included
-            raise
-        if field is not None:
-            field = None if inferred.reach is None else step(field, inferred.reach, input_shape)
-        output_shape = inferred.output_shape
-        outputs[node.name] = (output_shape, field)
-        if node.name not in reached:
-            continue
-        trainable += inferred.trainable
-        non_trainable += inferred.non_trainable
-        macs = None if macs is None or inferred.macs is None else macs + inferred.macs
-        other_ops += inferred.other_ops
-        activations += math.prod(output_shape)
-        depth += bool(inferred.trainable or inferred.non_trainable)
-        if field is not None and field.size and field.jump is not None:  # spatial, not whole
-            spatial_field = field
-        if len(output_shape) == rank:
-            spatial_shape = output_shape
+    try:
+        steps, every = memo.walk(network) if memo is not None else (_walk(network), None)
+    except LayerShapeError:
+        trace_network(network)  # raises the trace's own message, hints included
+        raise
+    reached = reaching_output(steps)
+    sums = every if every is not None and len(reached) == len(steps) else None
+    if sums is None:  # the totals count only the layers the output depends on
+        rank = len(network.input_shape)
+        sums = Sums()
+        for step in steps:
+            if step.name in reached:
+                sums = sums.add(step, rank)
     return Measures(
         name=network.name or "network",
-        input_shape=input_shape,
-        output_shape=output_shape,
-        trainable_params=trainable,
-        non_trainable_params=non_trainable,
-        total_macs=macs,
-        total_other_ops=other_ops,
-        activations=activations,
-        depth=depth,
-        last_spatial_field=spatial_field,
-        last_spatial_shape=spatial_shape,
+        input_shape=network.input_shape,
+        output_shape=steps[-1].inference.output_shape if steps else network.input_shape,
+        trainable_params=sums.trainable,
+        non_trainable_params=sums.non_trainable,
+        total_macs=sums.macs,
+        total_other_ops=sums.other_ops,
+        activations=sums.activations,
+        depth=sums.depth,
+        last_spatial_field=sums.spatial_field,
+        last_spatial_shape=sums.spatial_shape,
         training=network.training_settings,
     )

@@ -114,17 +114,21 @@ class Network(BaseModel):
             )
         return names
 
+    def wiring(self) -> list[tuple[str, Layer, tuple[str, ...]]]:
+        """Each layer's name, spec and the names of the outputs it takes, in order: without
+        ``inputs``, a layer takes the one before it (the first: the input)."""
+        wired = []
+        previous = INPUT
+        for layer, name in zip(self.layers, self.layer_names(), strict=True):
+            wired.append((name, layer, layer.inputs or (previous,)))
+            previous = name
+        return wired
+
     def nodes(self) -> list[Node]:
         """Every layer, in order, with its name and the names of the outputs it takes."""
-        names = self.layer_names()
         return [
-            Node(
-                index=index,
-                name=name,
-                layer=layer,
-                inputs=layer.inputs or ((names[index - 1],) if index else (INPUT,)),
-            )
-            for index, (layer, name) in enumerate(zip(self.layers, names, strict=True))
+            Node(index=index, name=name, layer=layer, inputs=inputs)
+            for index, (name, layer, inputs) in enumerate(self.wiring())
         ]
 
 
