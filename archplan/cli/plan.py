@@ -39,6 +39,7 @@ from archplan.report.plan import (
     nothing_fits,
     plan_record,
     plan_table,
+    print_written,
     write_plan,
 )
 from archplan.report.styles import WARNING_STYLE
@@ -223,8 +224,7 @@ def plan(
         if written.plot_skipped:
             stderr_console().print(f"[{WARNING_STYLE}]warning:[/] {written.plot_skipped}")
         if not as_json:
-            files = ", ".join(written.files)
-            Console(highlight=False).print(f"Wrote {files} to {written.folder}")
+            print_written(written)
 
 
 def register(app: typer.Typer) -> None:

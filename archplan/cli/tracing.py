@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from rich.console import Console
 
@@ -40,10 +42,21 @@ def params(spec: SpecArg, as_json: JsonOpt = False, dtype: DtypeOpt = Dtype.floa
         Console().print(params_table(result, bytes_per_param=size))
 
 
+PlanSchemaOpt = Annotated[
+    bool, typer.Option("--plan", help="The plan file's schema (archplan plan PLAN.json) instead.")
+]
+
+
 @reports_errors
-def schema() -> None:
-    """Print the spec format's JSON Schema, for editors to validate and complete spec files."""
-    print_json(Network.model_json_schema(by_alias=True))
+def schema(plan: PlanSchemaOpt = False) -> None:
+    """Print the spec format's JSON Schema (or, with --plan, the plan file's), for editors to
+    validate and complete the files."""
+    if plan:
+        from archplan.planner.planfile import PlanFile
+
+        print_json(PlanFile.model_json_schema(by_alias=True))
+    else:
+        print_json(Network.model_json_schema(by_alias=True))
 
 
 def register(app: typer.Typer) -> None:

@@ -135,14 +135,18 @@ class _State:
     edits: tuple[Edit, ...] = ()
 
     @property
-    def remaining(self) -> tuple[int, int]:
-        """How far from valid: the layers from the refusing one to the end, then, for a merge,
-        how much of its inputs' shapes still disagree (rank, then height, width, channels)."""
-        problem = self.refusal.problem
-        disagreement = 0
+    def remaining(self) -> tuple[int, int, int]:
+        """How far from valid: the layers from the refusing one to the end; then, for a merge,
+        which of its inputs' axes still disagree (rank, then height, width, channels) and by
+        how much."""
+        problem, shapes = self.refusal.problem, self.refusal.shapes
+        axis = gap = 0
         if isinstance(problem, MergeMismatchError):
-            disagreement = 4 if problem.axis is None else max(-problem.axis, 1)
-        return (len(self.network.layers) - self.refusal.node.index, disagreement)
+            axis = 4 if problem.axis is None else max(-problem.axis, 1)
+            if problem.axis is not None:
+                sizes = (shapes[problem.first][problem.axis], shapes[problem.second][problem.axis])
+                gap = abs(sizes[0] - sizes[1])
+        return (len(self.network.layers) - self.refusal.node.index, axis, gap)
 
 
 def find_fixes(data: Raw, *, source: str = "<spec>") -> FixReport:
@@ -159,7 +163,7 @@ def _search(start: _State) -> FixReport:
     prefix = _prefix(start.network, start.refusal.node.index)
     fixes: dict[str, Fix] = {}
     frontier, seen, tried = [start], {_key(start.data)}, 0
-    for _ in range(MAX_STEPS):
+    for depth in range(1, MAX_STEPS + 1):
         partial: list[_State] = []
         for state in frontier:
             for edit in edits(state):
@@ -176,8 +180,9 @@ def _search(start: _State) -> FixReport:
                     fixes[key] = outcome
                 elif outcome is not None and outcome.remaining < state.remaining:
                     partial.append(outcome)
-        if fixes or not partial:
-            break
+        fewest = min((fix.touched for fix in fixes.values()), default=None)
+        if not partial or (fewest is not None and fewest <= depth):
+            break  # one more change could only touch more layers than a fix found
         frontier = sorted(partial, key=lambda s: (s.remaining, len(s.edits)))[:BEAM]
     ranked = sorted(fixes.values(), key=Fix.rank_key)
     return FixReport(refusal=start.refusal, prefix=prefix, fixes=tuple(ranked), tried=tried)

@@ -93,10 +93,43 @@ def _range(value: Any) -> Any:
     return _reading(parse_range)(value)
 
 
-Count = Annotated[int, BeforeValidator(_reading(parse_count))]
-ByteSize = Annotated[int, BeforeValidator(_reading(parse_bytes))]
-Fraction = Annotated[float, BeforeValidator(_reading(parse_fraction))]
-SizeRange = Annotated[tuple[int, int | None], BeforeValidator(_range)]
+_WHOLE = {"type": "integer", "minimum": 1}
+Count = Annotated[
+    int,
+    BeforeValidator(_reading(parse_count)),
+    WithJsonSchema(
+        {"anyOf": [_WHOLE, {"type": "string", "pattern": r"^[0-9_,.]+\s*[KMGTkmgt]?$"}]}
+    ),
+]
+"""A count: ``1000000``, ``"1M"``, ``"2.5G"``."""
+ByteSize = Annotated[
+    int,
+    BeforeValidator(_reading(parse_bytes)),
+    WithJsonSchema(
+        {"anyOf": [_WHOLE, {"type": "string", "pattern": r"^[0-9_,.]+\s*([KMGTkmgt][iI]?)?[Bb]$"}]}
+    ),
+]
+"""Bytes: ``67108864``, ``"64MB"``, ``"2.5GB"`` (1 KB = 1024 B)."""
+Fraction = Annotated[
+    float,
+    BeforeValidator(_reading(parse_fraction)),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0}),
+]
+SizeRange = Annotated[
+    tuple[int, int | None],
+    BeforeValidator(_range),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                _WHOLE,
+                {"type": "string", "pattern": r"^\s*[0-9]*\s*(\.\.|:)?\s*[0-9]*\s*$"},
+                {"type": "array", "minItems": 2, "maxItems": 2,
+                 "items": {"anyOf": [_WHOLE, {"type": "null"}]}},
+            ]
+        }
+    ),
+]  # fmt: skip
+"""``4``, ``"2..8"``, ``"2.."``, or ``[2, 8]`` (``null``: no upper end)."""
 
 
 class _Block(BaseModel):

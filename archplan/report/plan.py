@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rich import box
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -168,7 +168,7 @@ def _input_text(result: SearchResult) -> str:
 def nothing_fits(result: SearchResult) -> str:
     """One line: the nearest candidate, the limits it breaks and the flags that would admit it,
     or the engine's reason when every network was refused."""
-    names = " or ".join(f"`{name}`" for name in result.settings.family_names)
+    names = " or ".join(result.settings.family_names)
     shape = _input_text(result)
     nearest = result.nearest
     if nearest is None:
@@ -405,6 +405,15 @@ class WrittenPlan:
     specs: dict[str, str]
     plot_skipped: str | None = None
     """Why pareto.png was not drawn (matplotlib missing), if it was not."""
+
+
+def print_written(written: WrittenPlan) -> None:
+    """``Wrote plan.json, plan.csv, pareto.png and these specs to DIR/:``, a spec a line."""
+    others = [name for name in written.files if name not in written.specs.values()]
+    console = Console(highlight=False)
+    console.print(f"Wrote {', '.join(others)} and these specs to {written.folder}/:")
+    for name in written.specs.values():
+        console.print(f"  {name}", soft_wrap=True)
 
 
 def _spec_file(rank: int, candidate: Candidate) -> str:

@@ -11,13 +11,13 @@ from rich.table import Table
 from rich.text import Text
 
 from archplan.planner.solve import LayerKind, Solution
-from archplan.report.styles import HEADER_STYLE, MUTED_STYLE, NAME_STYLE, SHAPE_STYLE, TITLE_STYLE
+from archplan.report.styles import HEADER_STYLE, MUTED_STYLE, SHAPE_STYLE, TITLE_STYLE
 
 
 def solve_table(
     size: int, target: int, kind: LayerKind, solutions: Sequence[Solution]
 ) -> RenderableType:
-    """One row per solution: its arguments, the arithmetic, and the Keras call."""
+    """One row per solution: its arguments and the arithmetic (--json adds the Keras call)."""
     table = Table(
         title=f"{kind.keras_class}: {size} → {target}",
         title_style=TITLE_STYLE,
@@ -30,19 +30,20 @@ def solve_table(
     if kind is not LayerKind.pool:
         table.add_column("Dilation", justify="right")
     table.add_column("Arithmetic", style=SHAPE_STYLE, no_wrap=True)
-    table.add_column("Keras", style=NAME_STYLE, overflow="fold")
     for solution in solutions:
         cells = [str(solution.kernel), str(solution.stride), solution.padding]
         if kind is not LayerKind.pool:
             cells.append(str(solution.dilation))
-        table.add_row(*cells, solution.length.text, solution.keras_call())
+        table.add_row(*cells, solution.length.text)
     count = len(solutions)
-    note = Text(
-        f"{count} setting{'s' * (count != 1)}, simplest first (stride, kernel, dilation, 'valid' "
-        "before 'same'), by Keras' rules; strides > 1 with dilation_rate > 1 are left out "
-        "(Keras refuses them).",
-        style=MUTED_STYLE,
-    )
+    if kind is LayerKind.pool:
+        order = "stride, pool size, 'valid' before 'same'), by Keras' rules."
+    else:
+        order = (
+            "stride, kernel, dilation, 'valid' before 'same'), by Keras' rules; strides > 1 "
+            "with dilation_rate > 1 are left out (Keras refuses them)."
+        )
+    note = Text(f"{count} setting{'s' * (count != 1)}, simplest first ({order}", style=MUTED_STYLE)
     return Group(table, note)
 
 
