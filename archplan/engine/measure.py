@@ -146,7 +146,7 @@ class InferenceMemo:
 
     def __init__(self, limit: int = 300_000) -> None:
         self.limit = limit
-        self._prefixes: dict[tuple[object, ...], tuple[int, Layer, Step, Sums]] = {}
+        self._prefixes: dict[tuple[object, ...], tuple[int, Layer, Step, Sums, frozenset[str]]] = {}
         self._inferences: dict[tuple[int, tuple[Shape, ...]], Inference] = {}
         self._fields: dict[tuple[Field, Reach, Shape], Field] = {}
         self._tokens: dict[object, int] = {}
@@ -156,9 +156,10 @@ class InferenceMemo:
         self.hits = 0
         self.misses = 0
 
-    def walk(self, network: Network) -> tuple[list[Step], Sums]:
-        """:func:`_walk`, reusing every step already made after the same earlier layers; and
-        the totals over every layer (kept with each step, so a shared start is summed once)."""
+    def walk(self, network: Network) -> tuple[list[Step], Sums | None]:
+        """:func:`_walk`, reusing every step already made after the same earlier layers; and,
+        when the output depends on every layer, the totals (kept with each step, so a start
+        shared by many networks is summed once), else None."""
         input_shape = network.input_shape
         rank = len(input_shape)
         outputs: dict[str, tuple[Shape, Field | None]] = {
@@ -166,6 +167,7 @@ class InferenceMemo:
         }
         state: object = input_shape
         sums = Sums()
+        unused: frozenset[str] = frozenset()  # outputs no later layer takes, so far
         steps = []
         for name, layer, inputs in network.wiring():
             key = (state, id(layer), name, inputs)
@@ -175,12 +177,14 @@ class InferenceMemo:
                 inferred = self.infer(layer, tuple(shape for shape, _ in taken))
                 field = _field_after(taken, inferred.reach, input_shape, self.advance)
                 step = Step(name, inputs, inferred, field)
-                known = (next(self._numbers), layer, step, sums.add(step, rank))
+                after = unused.difference(inputs).union((name,))
+                known = (next(self._numbers), layer, step, sums.add(step, rank), after)
                 self._remember(self._prefixes, key, known)
-            state, _, step, sums = known
+            state, _, step, sums, unused = known
             outputs[name] = (step.inference.output_shape, step.field)
             steps.append(step)
-        return steps, sums
+        # Every layer but the last feeds a later one: the output depends on all of them.
+        return steps, sums if len(unused) <= 1 else None
 
     def _token(self, layer: Layer) -> int | None:
         """A number for the layer's type and arguments (not its name or wiring), looked up once
@@ -239,13 +243,12 @@ class InferenceMemo:
 def measure_network(network: Network, memo: InferenceMemo | None = None) -> Measures:
     """The totals of ``network``; a layer that cannot take its inputs is the trace's SpecError."""
     try:
-        steps, every = memo.walk(network) if memo is not None else (_walk(network), None)
+        steps, sums = memo.walk(network) if memo is not None else (_walk(network), None)
     except LayerShapeError:
         trace_network(network)  # raises the trace's own message, hints included
         raise
-    reached = reaching_output(steps)
-    sums = every if every is not None and len(reached) == len(steps) else None
     if sums is None:  # the totals count only the layers the output depends on
+        reached = reaching_output(steps)
         rank = len(network.input_shape)
         sums = Sums()
         for step in steps:

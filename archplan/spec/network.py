@@ -117,12 +117,11 @@ class Network(BaseModel):
     def wiring(self) -> list[tuple[str, Layer, tuple[str, ...]]]:
         """Each layer's name, spec and the names of the outputs it takes, in order: without
         ``inputs``, a layer takes the one before it (the first: the input)."""
-        wired = []
-        previous = INPUT
-        for layer, name in zip(self.layers, self.layer_names(), strict=True):
-            wired.append((name, layer, layer.inputs or (previous,)))
-            previous = name
-        return wired
+        names = self.layer_names()
+        return [
+            (name, layer, layer.inputs or (previous,))
+            for name, layer, previous in zip(names, self.layers, [INPUT, *names[:-1]], strict=True)
+        ]
 
     def nodes(self) -> list[Node]:
         """Every layer, in order, with its name and the names of the outputs it takes."""
