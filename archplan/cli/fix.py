@@ -61,8 +61,7 @@ def fix(
     force: ForceOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Find the smallest changes that make an impossible spec valid (each traced), ranked by how
-    little they change; -o writes one."""
+    """Find the smallest changes that make an impossible spec valid; -o writes one."""
     if output is not None:
         _check_output(spec, output, force)
     report = find_fixes(_raw(spec), source=str(spec))

@@ -51,7 +51,7 @@ SEARCH = "Search"
 PlanArg = Annotated[
     Path | None,
     typer.Argument(
-        metavar="[PLAN]",
+        metavar="PLAN",
         help="A plan file (JSON; see archplan schema --plan). Flags override what it says.",
         show_default=False,
     ),
@@ -94,7 +94,8 @@ FinalSizeOpt = Annotated[
 ]  # fmt: skip
 MaxDepthOpt = Annotated[
     int | None,
-    typer.Option("--max-depth", min=1, help="Most layers with weights.", show_default=False,
+    typer.Option("--max-depth", min=1, help="Most layers with weights (batch normalisation "
+                 "included, as archplan compare counts them).", show_default=False,
                  rich_help_panel=LIMITS),
 ]  # fmt: skip
 FamilyOpt = Annotated[
@@ -186,8 +187,7 @@ def plan(
     force: ForceOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Design networks to a budget: search the families, keep those within every limit, rank
-    them, and write the best as specs."""
+    """Design networks to a budget: the best of each family's networks within every limit."""
     overrides = Overrides(
         input_shape=_read("--input", input_shape, parse_input_shape),
         classes=classes,

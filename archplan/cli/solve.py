@@ -74,8 +74,7 @@ def solve_command(
     max_dilation: MaxDilationOpt = 3,
     as_json: JsonOpt = False,
 ) -> None:
-    """List every kernel, stride, padding and dilation that turns the input length into the
-    output length under Keras' rules, with the arithmetic (the calculator in reverse)."""
+    """Every kernel, stride, padding and dilation that turns one length into another."""
     if layer is LayerKind.pool and dilation not in (None, 1):
         raise ArchplanError("--dilation: pooling has no dilation; drop it, or use --layer conv")
     bounds = Bounds(

@@ -80,58 +80,55 @@ class Step(NamedTuple):
     field: Field | None
 
 
-class Sums(NamedTuple):
-    """Running totals over the layers walked so far (see :class:`Measures`)."""
-
-    trainable: int = 0
-    non_trainable: int = 0
-    macs: int | None = 0
-    other_ops: int = 0
-    activations: int = 0
-    depth: int = 0
-    spatial_field: Field | None = None
-    spatial_shape: Shape | None = None
-
-    def add(self, step: Step, rank: int) -> Sums:
-        """The totals with ``step`` counted; ``rank`` is the network input's."""
-        inferred, field = step.inference, step.field
-        shape = inferred.output_shape
-        spatial = field is not None and bool(field.size) and field.jump is not None
-        return Sums(
-            trainable=self.trainable + inferred.trainable,
-            non_trainable=self.non_trainable + inferred.non_trainable,
-            macs=None if self.macs is None or inferred.macs is None else self.macs + inferred.macs,
-            other_ops=self.other_ops + inferred.other_ops,
-            activations=self.activations + math.prod(shape),
-            depth=self.depth + bool(inferred.trainable or inferred.non_trainable),
-            spatial_field=field if spatial else self.spatial_field,
-            spatial_shape=shape if len(shape) == rank else self.spatial_shape,
-        )
+def _input_step(input_shape: Shape) -> Step:
+    """The network's input as a step: its shape, and a field of one pixel."""
+    return Step(INPUT, (), Inference(output_shape=input_shape), input_field(input_shape))
 
 
-def _field_after(taken: list[tuple[Shape, Field | None]], reach: Reach | None, input_shape: Shape,
-                 step: Callable[[Field, Reach, Shape], Field]) -> Field | None:  # fmt: skip
-    """The field of a layer's output: its inputs' (the widest, for a merge), advanced by its
-    reach; unknown from the first layer without a receptive-field rule on."""
-    field = taken[0][1] if len(taken) == 1 else merge_fields([field for _, field in taken])
-    if field is None or reach is None:
-        return None
-    return step(field, reach, input_shape)
+Infer = Callable[[Layer, tuple[Shape, ...]], Inference]
+Advance = Callable[[Field, Reach, Shape], Field]
+
+
+def _infer(layer: Layer, shapes: tuple[Shape, ...]) -> Inference:
+    return layer.infer_inputs(shapes)
+
+
+def _step(
+    name: str,
+    layer: Layer,
+    inputs: tuple[str, ...],
+    taken: list[Step],
+    rules: tuple[Infer, Advance],
+    input_shape: Shape,
+) -> Step:
+    """A layer's step from the steps it takes: its inference on their shapes, and its field
+    (its inputs', the widest for a merge, advanced by its reach; unknown from the first layer
+    without a receptive-field rule on)."""
+    infer, advance_field = rules
+    if len(taken) == 1:
+        inferred = infer(layer, (taken[0].inference.output_shape,))
+        field = taken[0].field
+    else:
+        inferred = infer(layer, tuple(step.inference.output_shape for step in taken))
+        field = merge_fields([step.field for step in taken])
+    if field is not None:
+        reach = inferred.reach
+        field = None if reach is None else advance_field(field, reach, input_shape)
+    return Step(name, inputs, inferred, field)
 
 
 def _walk(network: Network) -> list[Step]:
     """Each layer's inference and field, in order (the trace's walk, without its rows)."""
     input_shape = network.input_shape
-    outputs: dict[str, tuple[Shape, Field | None]] = {
-        INPUT: (input_shape, input_field(input_shape))
-    }
+    outputs = {INPUT: _input_step(input_shape)}
     steps = []
     for name, layer, inputs in network.wiring():
-        taken = [outputs[source] for source in inputs]
-        inferred = layer.infer_inputs(tuple(shape for shape, _ in taken))
-        field = _field_after(taken, inferred.reach, input_shape, advance)
-        outputs[name] = (inferred.output_shape, field)
-        steps.append(Step(name, inputs, inferred, field))
+        step = _step(
+            name, layer, inputs, [outputs[source] for source in inputs], (_infer, advance),
+            input_shape,
+        )  # fmt: skip
+        outputs[name] = step
+        steps.append(step)
     return steps
 
 
@@ -146,7 +143,7 @@ class InferenceMemo:
 
     def __init__(self, limit: int = 300_000) -> None:
         self.limit = limit
-        self._prefixes: dict[tuple[object, ...], tuple[int, Layer, Step, Sums, frozenset[str]]] = {}
+        self._prefixes: dict[tuple[object, ...], tuple[int, Layer, Step, frozenset[str]]] = {}
         self._inferences: dict[tuple[int, tuple[Shape, ...]], Inference] = {}
         self._fields: dict[tuple[Field, Reach, Shape], Field] = {}
         self._tokens: dict[object, int] = {}
@@ -156,17 +153,13 @@ class InferenceMemo:
         self.hits = 0
         self.misses = 0
 
-    def walk(self, network: Network) -> tuple[list[Step], Sums | None]:
-        """:func:`_walk`, reusing every step already made after the same earlier layers; and,
-        when the output depends on every layer, the totals (kept with each step, so a start
-        shared by many networks is summed once), else None."""
+    def walk(self, network: Network) -> tuple[list[Step], bool]:
+        """:func:`_walk`, reusing every step already made after the same earlier layers; and
+        whether the output depends on every layer (known from the steps, no graph walk)."""
         input_shape = network.input_shape
-        rank = len(input_shape)
-        outputs: dict[str, tuple[Shape, Field | None]] = {
-            INPUT: (input_shape, input_field(input_shape))
-        }
+        rules = (self.infer, self.advance)
+        outputs = {INPUT: _input_step(input_shape)}
         state: object = input_shape
-        sums = Sums()
         unused: frozenset[str] = frozenset()  # outputs no later layer takes, so far
         steps = []
         for name, layer, inputs in network.wiring():
@@ -174,17 +167,15 @@ class InferenceMemo:
             known = self._prefixes.get(key)
             if known is None or known[1] is not layer:
                 taken = [outputs[source] for source in inputs]
-                inferred = self.infer(layer, tuple(shape for shape, _ in taken))
-                field = _field_after(taken, inferred.reach, input_shape, self.advance)
-                step = Step(name, inputs, inferred, field)
+                step = _step(name, layer, inputs, taken, rules, input_shape)
                 after = unused.difference(inputs).union((name,))
-                known = (next(self._numbers), layer, step, sums.add(step, rank), after)
+                known = (next(self._numbers), layer, step, after)
                 self._remember(self._prefixes, key, known)
-            state, _, step, sums, unused = known
-            outputs[name] = (step.inference.output_shape, step.field)
+            state, _, step, unused = known
+            outputs[name] = step
             steps.append(step)
         # Every layer but the last feeds a later one: the output depends on all of them.
-        return steps, sums if len(unused) <= 1 else None
+        return steps, len(unused) <= 1
 
     def _token(self, layer: Layer) -> int | None:
         """A number for the layer's type and arguments (not its name or wiring), looked up once
@@ -243,28 +234,46 @@ class InferenceMemo:
 def measure_network(network: Network, memo: InferenceMemo | None = None) -> Measures:
     """The totals of ``network``; a layer that cannot take its inputs is the trace's SpecError."""
     try:
-        steps, sums = memo.walk(network) if memo is not None else (_walk(network), None)
+        steps, all_reach = memo.walk(network) if memo is not None else (_walk(network), False)
     except LayerShapeError:
         trace_network(network)  # raises the trace's own message, hints included
         raise
-    if sums is None:  # the totals count only the layers the output depends on
-        reached = reaching_output(steps)
-        rank = len(network.input_shape)
-        sums = Sums()
-        for step in steps:
-            if step.name in reached:
-                sums = sums.add(step, rank)
+    return _measures(network, steps, None if all_reach else reaching_output(steps))
+
+
+def _measures(network: Network, steps: list[Step], reached: set[str] | None) -> Measures:
+    """Sums over the layers the output depends on (``reached``; None: all of them)."""
+    rank = len(network.input_shape)
+    trainable = non_trainable = other_ops = activations = depth = 0
+    macs: int | None = 0
+    spatial_field: Field | None = None
+    spatial_shape: Shape | None = None
+    for step in steps:
+        if reached is not None and step.name not in reached:
+            continue
+        inferred, field = step.inference, step.field
+        shape = inferred.output_shape
+        trainable += inferred.trainable
+        non_trainable += inferred.non_trainable
+        macs = None if macs is None or inferred.macs is None else macs + inferred.macs
+        other_ops += inferred.other_ops
+        activations += math.prod(shape)
+        depth += bool(inferred.trainable or inferred.non_trainable)
+        if field is not None and field.size and field.jump is not None:  # spatial, not whole
+            spatial_field = field
+        if len(shape) == rank:
+            spatial_shape = shape
     return Measures(
         name=network.name or "network",
         input_shape=network.input_shape,
         output_shape=steps[-1].inference.output_shape if steps else network.input_shape,
-        trainable_params=sums.trainable,
-        non_trainable_params=sums.non_trainable,
-        total_macs=sums.macs,
-        total_other_ops=sums.other_ops,
-        activations=sums.activations,
-        depth=sums.depth,
-        last_spatial_field=sums.spatial_field,
-        last_spatial_shape=sums.spatial_shape,
+        trainable_params=trainable,
+        non_trainable_params=non_trainable,
+        total_macs=macs,
+        total_other_ops=other_ops,
+        activations=activations,
+        depth=depth,
+        last_spatial_field=spatial_field,
+        last_spatial_shape=spatial_shape,
         training=network.training_settings,
     )

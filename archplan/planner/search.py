@@ -14,9 +14,11 @@ checked :class:`Candidate` out (or the engine's refusal, a SpecError).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from archplan.engine.measure import InferenceMemo, measure_network
@@ -140,6 +142,20 @@ class SearchResult:
         return self.examined / self.seconds if self.seconds > 0 else float("inf")
 
 
+@contextlib.contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector: a search allocates hundreds of thousands of small objects
+    that form no cycles (tuples, steps, candidates), and each of the collector's passes over the
+    growing memo would cost more than the search itself (about half its time, measured)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def search(
     settings: Settings,
     *,
@@ -151,7 +167,8 @@ def search(
     start = clock()
     evaluator = Evaluator(settings)
     candidates: list[Candidate] = []
-    reports = [_search_family(evaluator, family, candidates) for family, _ in settings.spaces]
+    with _without_cycle_collection():
+        reports = [_search_family(evaluator, family, candidates) for family, _ in settings.spaces]
     feasible = [candidate for candidate in candidates if candidate.feasible]
     ranked = sorted(feasible, key=lambda c: (rank_key(settings.objective, c.figures), c.order))
     front = pareto_front([(c.figures.params, c.figures.macs) for c in ranked])

@@ -122,7 +122,7 @@ def _violation_text(violation: Violation, limits: Limits) -> str:
         )
     if key == "min_rf":
         floor = math.floor(value * 100) / 100
-        return f"sees {value:.2f} of the input ({bound}); lower {flag} to {floor:g}"
+        return f"sees {value:.2f}× the input ({bound}); lower {flag} to {floor:g}"
     if key == "final_size":
         low, high = limits.final_size or (1, None)
         wider = (min(low, int(value)), None if high is None else max(high, int(value)))
@@ -181,8 +181,9 @@ def nothing_fits(result: SearchResult) -> str:
     fixes = "; ".join(_violation_text(v, result.settings.limits) for v in nearest.violations)
     other = ""
     if result.elsewhere:
-        counted = ", ".join(f"{name} ({count:,} fit)" for name, count in result.elsewhere)
-        other = f", or add --family {counted}"
+        other = "".join(
+            f", or add --family {name} ({count:,} fit)" for name, count in result.elsewhere
+        )
     return (
         f"nothing fits: of {result.examined:,} {names} networks for {shape}, the nearest "
         f"({nearest.slug}) {fixes}{other}"

@@ -143,7 +143,7 @@ def test_nothing_fits_is_exit_2_with_the_nearest_and_the_flag_to_change() -> Non
     )
     assert (code, out) == (2, "")
     assert err.count("\n") == 1
-    assert err.startswith("error: nothing fits: of 2,281 resnet networks for 32×32×3, the nearest (resnet-1x8-k3-gap) has 1,554 parameters (--max-params 1,000); raise --max-params to 1,560, or add --family plain (2 fit), mobile (1 fit)\n")
+    assert err.startswith("error: nothing fits: of 2,281 resnet networks for 32×32×3, the nearest (resnet-1x8-k3-gap) has 1,554 parameters (--max-params 1,000); raise --max-params to 1,560, or add --family plain (2 fit), or add --family mobile (1 fit)\n")
     assert "Traceback" not in err
 
 
@@ -152,7 +152,7 @@ def test_nothing_fits_names_every_limit_the_nearest_breaks(plan_file: Path) -> N
     assert code == 2
     assert err.startswith("error: nothing fits: of 80 resnet networks for 32×32×3, the nearest (")
     assert "parameters (--max-params 1,000); raise --max-params to " in err
-    assert "of the input (--min-rf 1.0); lower --min-rf to " in err
+    assert "× the input (--min-rf 1.0); lower --min-rf to " in err
 
 
 @pytest.mark.parametrize(
