@@ -5,7 +5,7 @@ Prints, from one run on this machine:
    ``full``: the spec file's JSON validated and traced in full (``parse_spec`` + ``trace_network``,
    as ``archplan trace`` would); ``numbers``: the generated network measured by the numbers-only
    walk (``measure_network``, no memo); ``search``: as the search does it (shared layers, the
-   inference memo), constraints checked; and the ratio search / full;
+   memo, no cycle collection), constraints checked; and the ratio search / full;
 2. the default search in-process (``--input 32x32x3 --classes 10 --max-params 1M --max-macs 100M
    --min-rf 1.0``, every family, the default samples): candidates examined, seconds, candidates a
    second;
@@ -36,7 +36,7 @@ from archplan.engine.measure import measure_network  # noqa: E402
 from archplan.engine.trace import trace_network  # noqa: E402
 from archplan.planner.families import FAMILIES  # noqa: E402
 from archplan.planner.planfile import Overrides, PlanFile, resolve  # noqa: E402
-from archplan.planner.search import Evaluator, search  # noqa: E402
+from archplan.planner.search import Evaluator, search, without_cycle_collection  # noqa: E402
 from archplan.planner.written import layer_data  # noqa: E402
 from archplan.spec import parse_spec  # noqa: E402
 
@@ -85,8 +85,9 @@ def side_by_side(settings: Any, points: int, repeat: int) -> None:
 
         def searched(chosen: list[Any] = chosen, family: Any = family) -> None:
             evaluator = Evaluator(settings)  # a fresh memo each round: no head start
-            for point in chosen:
-                evaluator.candidate(family, point)
+            with without_cycle_collection():  # as search() runs
+                for point in chosen:
+                    evaluator.candidate(family, point)
 
         rates = [len(chosen) / best_of(repeat, action) for action in (full, numbers, searched)]
         print(

@@ -143,7 +143,7 @@ class SearchResult:
 
 
 @contextlib.contextmanager
-def _without_cycle_collection() -> Iterator[None]:
+def without_cycle_collection() -> Iterator[None]:
     """Pause Python's cycle collector: a search allocates hundreds of thousands of small objects
     that form no cycles (tuples, steps, candidates), and each of the collector's passes over the
     growing memo would cost more than the search itself (about half its time, measured)."""
@@ -167,7 +167,7 @@ def search(
     start = clock()
     evaluator = Evaluator(settings)
     candidates: list[Candidate] = []
-    with _without_cycle_collection():
+    with without_cycle_collection():
         reports = [_search_family(evaluator, family, candidates) for family, _ in settings.spaces]
     feasible = [candidate for candidate in candidates if candidate.feasible]
     ranked = sorted(feasible, key=lambda c: (rank_key(settings.objective, c.figures), c.order))
