@@ -31,7 +31,7 @@ from pydantic_core import ErrorDetails
 
 from archplan.engine.memory import DTYPE_BYTES
 from archplan.errors import ArchplanError, SpecError
-from archplan.layers import AnyLayer
+from archplan.layers import AnyLayer, layer_types
 from archplan.layers.args import PositiveInt
 from archplan.messages import layer_label, suggest
 from archplan.planner.constraints import Limits
@@ -339,10 +339,10 @@ def _problem(source: str, data: Mapping[str, Any], error: ErrorDetails) -> str:
         name = item.get("name") if isinstance(item, Mapping) else None
         kind = item.get("type") if isinstance(item, Mapping) else None
         where.append(
-            "fixed_layers: " + layer_label(
+            "fixed_" + layer_label(
                 loc[1], name if isinstance(name, str) else None,
                 kind if isinstance(kind, str) else None,
-            ).replace("layers[", "[", 1)
+            )
         )  # fmt: skip
         loc = [part for part in loc[2:] if part != kind]
     field = ".".join(str(part) for part in loc)
@@ -352,8 +352,11 @@ def _problem(source: str, data: Mapping[str, Any], error: ErrorDetails) -> str:
     if error["type"] == "extra_forbidden":
         message = f"unknown field {loc[-1]!r}{_did_you_mean(error)}"
     elif error["type"] == "union_tag_invalid":
-        message = f"unknown layer type {error.get('ctx', {}).get('tag')!r}"
-    elif error["type"] not in ("value_error", "missing"):
+        tag = str(error.get("ctx", {}).get("tag"))
+        message = f"unknown layer type {tag!r}{suggest(tag, sorted(layer_types()))}"
+    elif error["type"] == "missing":
+        message = "missing; this argument is required"
+    elif error["type"] != "value_error":
         message = f"{message[0].lower()}{message[1:]}, got {json.dumps(error.get('input'))}"
     return ": ".join([*where, message])
 

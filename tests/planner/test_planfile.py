@@ -48,14 +48,17 @@ BASE = {"input": {"shape": [32, 32, 3]}, "classes": 10}
         ({"objective": "speed"},
          "plan.json: objective: input should be 'budget', 'params', 'macs', 'depth' or 'rf', got \"speed\""),
         ({"fixed_layers": [{"type": "RandomFlip", "mode": "horizontl"}]},
-         "plan.json: fixed_layers: [0] (RandomFlip): mode: unknown flip mode 'horizontl' (did you "
+         "plan.json: fixed_layers[0] (RandomFlip): mode: unknown flip mode 'horizontl' (did you "
          "mean 'horizontal'?); one of 'horizontal', 'vertical', 'horizontal_and_vertical'"),
         ({"training": {"optimizer": "adam", "epochs": 0}},
          "plan.json: training.epochs: input should be greater than 0, got 0"),
         ({"classes": 1}, "plan.json: classes: input should be greater than or equal to 2, got 1"),
+        ({"fixed_layers": [{"type": "Conv2d", "filters": 3}, {"type": "Dense"}]},
+         "plan.json: fixed_layers[0] (Conv2d): unknown layer type 'Conv2d' (did you mean 'Conv2D'?)\n"
+         "plan.json: fixed_layers[1] (Dense): units: missing; this argument is required"),
     ],
 )  # fmt: skip
-def test_malformed_plan_files_are_one_line(data: dict[str, Any], message: str) -> None:
+def test_malformed_plan_files_are_one_line_per_mistake(data: dict[str, Any], message: str) -> None:
     with pytest.raises(ArchplanError) as problem:
         parse_plan({**BASE, **data}, source="plan.json")
     assert str(problem.value) == message
