@@ -38,6 +38,7 @@ test: $(VENV)/.dev  ## the whole test suite, then the linters (code, import laye
 
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/trace_speed.py
+	$(BIN)/python benchmarks/plan_speed.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

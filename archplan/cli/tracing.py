@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from archplan.cli.boundary import reports_errors, stdout_console
@@ -47,12 +49,23 @@ def params(spec: SpecArg, as_json: JsonOpt = False, dtype: DtypeOpt = Dtype.floa
         print_in_parts(stdout_console(), params_table(result, bytes_per_param=size))
 
 
-@reports_errors
-def schema() -> None:
-    """Print the spec format's JSON Schema, for editors to validate and complete spec files."""
-    from archplan.spec.network import network_json_schema
+PlanSchemaOpt = Annotated[
+    bool, typer.Option("--plan", help="The plan file's schema (archplan plan PLAN.json) instead.")
+]
 
-    print_json(network_json_schema())
+
+@reports_errors
+def schema(plan: PlanSchemaOpt = False) -> None:
+    """Print the spec format's JSON Schema (or, with --plan, the plan file's), for editors to
+    validate and complete the files."""
+    if plan:
+        from archplan.planner.planfile import PlanFile
+
+        print_json(PlanFile.model_json_schema(by_alias=True))
+    else:
+        from archplan.spec.network import network_json_schema
+
+        print_json(network_json_schema())
 
 
 def register(app: typer.Typer) -> None:
