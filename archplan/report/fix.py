@@ -10,6 +10,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from archplan.messages import visible, visible_lines
 from archplan.planner.fix import Fix, FixReport
 from archplan.report.styles import (
     COST_STYLE,
@@ -43,7 +44,7 @@ def _before(report: FixReport) -> str:
 def fix_table(path: Path, report: FixReport, *, shown: int) -> RenderableType:
     """The refusal, what traced before it, and the first ``shown`` fixes."""
     table = Table(
-        title=f"Fixes for {path}", title_style=TITLE_STYLE, box=box.SIMPLE_HEAD,
+        title=Text(f"Fixes for {visible(str(path))}"), title_style=TITLE_STYLE, box=box.SIMPLE_HEAD,
         header_style=HEADER_STYLE,
     )  # fmt: skip
     table.add_column("#", justify="right", style=MUTED_STYLE)
@@ -55,7 +56,7 @@ def fix_table(path: Path, report: FixReport, *, shown: int) -> RenderableType:
     for rank, fix in enumerate(report.fixes[:shown], start=1):
         table.add_row(
             str(rank),
-            "\n".join(edit.description for edit in fix.edits),
+            Text(visible_lines("\n".join(edit.description for edit in fix.edits))),
             str(fix.touched),
             f"{fix.params:,}",
             compact(fix.macs),
@@ -69,8 +70,8 @@ def fix_table(path: Path, report: FixReport, *, shown: int) -> RenderableType:
         f"specs, each traced in full" + (f"; {more} more with --all" if more > 0 else "") + ".",
         f"Write one with: archplan fix {path} -o FIXED.json [--pick N]",
     ]
-    refusal = Text.assemble(("refused: ", ERROR_STYLE), str(report.refusal))
-    return Group(refusal, table, *(Text(note, style=MUTED_STYLE) for note in notes))
+    refusal = Text.assemble(("refused: ", ERROR_STYLE), visible_lines(str(report.refusal)))
+    return Group(refusal, table, *(Text(visible_lines(note), style=MUTED_STYLE) for note in notes))
 
 
 def fix_record(fix: Fix, rank: int) -> dict[str, Any]:

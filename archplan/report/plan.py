@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from archplan.errors import ArchplanError
+from archplan.messages import visible
 from archplan.planner.constraints import FLAGS, Figures, Limits, Violation
 from archplan.planner.families import FAMILIES
 from archplan.planner.search import Candidate, FamilySearch, SearchResult
@@ -412,9 +413,10 @@ def print_written(written: WrittenPlan) -> None:
     """``Wrote plan.json, plan.csv, pareto.png and these specs to DIR/:``, a spec a line."""
     others = [name for name in written.files if name not in written.specs.values()]
     console = Console(highlight=False)
-    console.print(f"Wrote {', '.join(others)} and these specs to {written.folder}/:")
+    folder = visible(str(written.folder))
+    console.print(Text(f"Wrote {', '.join(others)} and these specs to {folder}/:"))
     for name in written.specs.values():
-        console.print(f"  {name}", soft_wrap=True)
+        console.print(Text(f"  {visible(name)}"), soft_wrap=True)
 
 
 def _spec_file(rank: int, candidate: Candidate) -> str:
