@@ -24,10 +24,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from timing import best_of  # beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "specs" / "tutorial-convnet.json"
@@ -74,14 +74,6 @@ app()
 """
 
 
-def best_of(repeat: int, action: Callable[[], Any]) -> float:
-    """The fastest of ``repeat`` timings: the least disturbed by other work on a shared machine."""
-    timings = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - start)
-    return min(timings)
 
 
 def run_quietly(command: list[str], cwd: str | None = None, **extra_env: str) -> None:
