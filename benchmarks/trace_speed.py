@@ -166,10 +166,11 @@ def long_chains(lengths: list[int]) -> list[tuple[int, float]]:
 
 def instructions(command: list[str]) -> int | None:
     """Instructions the command executes, counted by valgrind's callgrind; None without it."""
-    if shutil.which("valgrind") is None:
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
         return None
     done = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
+        [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
         capture_output=True, text=True, env={"PATH": "", "COLUMNS": "160"}, check=True,
     )  # fmt: skip
     counted = re.search(r"Collected : (\d+)", done.stderr)

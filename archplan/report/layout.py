@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from rich import box
 from rich.cells import cell_len
@@ -30,6 +30,8 @@ Cell = tuple[tuple[Fragment, ...], ...]
 
 PADDING = 1
 """Spaces on each side of every cell, as rich's tables pad them."""
+EDGE = " "
+"""The left and right edges and the column separator of rich's ``SIMPLE_HEAD`` box."""
 MIN_FOLDED_WIDTH = 12
 LONG_TABLE_ROWS = 1000
 """Above this many rows a table is laid out line by line (:class:`LongTable`)."""
@@ -112,14 +114,18 @@ class LongTable:
         yield _Part(self, widths, (), heading=True)
         for start in range(0, len(self.rows), LONG_TABLE_ROWS):
             yield _Part(self, widths, self.rows[start : start + LONG_TABLE_ROWS])
+        yield _Part(self, widths, (), closing=True)
 
     def heading(self, widths: list[int]) -> Iterator[Segment]:
-        total = sum(widths) + 2 * PADDING * len(widths)
+        """The title over a blank line, the header, and the rule under it, as rich draws them."""
+        total = _table_width(widths)
         yield from _centred(self.title, total)
+        yield Segment(" " * total)
+        yield _NEW_LINE
         header = [cell(column.header, self.header_style) for column in self.columns]
         yield from self._lines(header, widths, header=True)
-        yield Segment(" " + "─" * max(total - 2, 0) + " ")
-        yield Segment.line()
+        yield Segment(EDGE + "─" * (total - 2) + EDGE)
+        yield _NEW_LINE
 
     def _widths(self, max_width: int) -> list[int]:
         """Each column's widest line; folding columns share what the others leave."""
@@ -127,7 +133,7 @@ class LongTable:
             max([_width(column.header), *(_cell_width(row[index]) for row in self.rows)])
             for index, column in enumerate(self.columns)
         ]
-        spare = max_width - sum(natural) - 2 * PADDING * len(natural)
+        spare = max_width - _table_width(natural)
         folding = [index for index, column in enumerate(self.columns) if column.fold]
         if spare >= 0 or not folding:
             return natural
@@ -141,26 +147,36 @@ class LongTable:
     def _lines(
         self, row: Sequence[Cell], widths: list[int], *, header: bool = False
     ) -> Iterator[Segment]:
-        """The row's lines, each as few segments as its styles allow."""
-        columns = [
+        """The row's lines, each as few segments as its styles allow (the hot loop of a long
+        table: plain loops, styles looked up once per column)."""
+        values = [
             _folded(value, width) if column.fold else value
             for value, column, width in zip(row, self.columns, widths, strict=True)
         ]
-        height = max(len(value) for value in columns)
-        for number in range(height):
-            runs: list[list[Any]] = []
-            for value, column, width in zip(columns, self.columns, widths, strict=True):
+        layout = [
+            (value, width, column.justify == "right", "" if header else column.style)
+            for value, column, width in zip(values, self.columns, widths, strict=True)
+        ]
+        for number in range(max(len(value) for value in values)):
+            texts: list[str] = [EDGE]
+            styles: list[Style] = [_NO_STYLE]
+            for column_number, (value, width, right, base) in enumerate(layout):
                 line = value[number] if number < len(value) else ()
-                gap = width - sum(_width(piece) for piece, _ in line)
-                left = gap if column.justify == "right" else 0
-                _extend(runs, " " * (PADDING + left), _NO_STYLE)
-                base = "" if header else column.style
-                for piece, style in line:
-                    _extend(runs, piece, _style(base, style))
-                _extend(runs, " " * (PADDING + gap - left), _NO_STYLE)
-            for text, style in runs:
-                yield Segment(text, style)
-            yield Segment.line()
+                used = 0
+                for piece, _ in line:
+                    used += len(piece) if piece.isascii() else cell_len(piece)
+                gap = width - used
+                left = gap if right else 0
+                _extend(texts, styles, " " * (PADDING + left), _NO_STYLE)
+                for piece, own in line:
+                    _extend(texts, styles, piece, _style(base, own))
+                _extend(texts, styles, " " * (PADDING + gap - left), _NO_STYLE)
+                if column_number < len(layout) - 1:
+                    _extend(texts, styles, EDGE, _NO_STYLE)
+            _extend(texts, styles, EDGE, _NO_STYLE)
+            for text, run_style in zip(texts, styles, strict=True):
+                yield Segment(text, run_style)
+            yield _NEW_LINE
 
 
 @dataclass(frozen=True)
@@ -171,12 +187,17 @@ class _Part:
     widths: list[int]
     rows: Sequence[Sequence[Cell]]
     heading: bool = False
+    closing: bool = False
+    """The blank bottom edge of the box, as rich ends a table."""
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if self.heading:
             yield from self.table.heading(self.widths)
         for row in self.rows:
             yield from self.table._lines(row, self.widths)
+        if self.closing:
+            yield Segment(" " * _table_width(self.widths))
+            yield _NEW_LINE
 
 
 class ByWidth:
@@ -202,7 +223,8 @@ def print_in_parts(console: Console, renderable: RenderableType) -> None:
     """Print a renderable part by part: a group child by child, a long table a thousand rows at
     a time, so that the memory used is one part's and the first lines appear at once."""
     for part in _parts(renderable, console.width):
-        console.print(part)
+        # a long table's lines are laid out to the width already: no cropping pass over them
+        console.print(part, crop=not isinstance(part, _Part))
 
 
 def _parts(renderable: RenderableType, width: int) -> Iterator[RenderableType]:
@@ -217,12 +239,18 @@ def _parts(renderable: RenderableType, width: int) -> Iterator[RenderableType]:
         yield renderable
 
 
-def _extend(runs: list[list[Any]], text: str, style: Style) -> None:
+def _extend(texts: list[str], styles: list[Style], text: str, style: Style) -> None:
     """Add text to the last run if it has the same style, else start a run."""
-    if runs and runs[-1][1] is style:
-        runs[-1][0] += text
+    if styles and styles[-1] is style:
+        texts[-1] += text
     else:
-        runs.append([text, style])
+        texts.append(text)
+        styles.append(style)
+
+
+def _table_width(widths: Sequence[int]) -> int:
+    """Cells, their padding, the separators between them and both edges."""
+    return sum(widths) + 2 * PADDING * len(widths) + len(EDGE) * (len(widths) + 1)
 
 
 def _centred(title: Text, width: int) -> Iterator[Segment]:
@@ -272,6 +300,7 @@ def _width(text: str) -> int:
 
 
 _NO_STYLE = Style.null()
+_NEW_LINE = Segment.line()
 _STYLES: dict[tuple[str, str], Style] = {}
 
 
