@@ -282,6 +282,16 @@ def _folded(value: Cell, width: int) -> Cell:
 
 
 def _split_at(text: str, cells: int) -> tuple[str, str]:
+    """The first ``cells`` columns of ``text`` (ending at a space when one falls in them, so
+    words stay whole), and the rest (without that space)."""
+    head, rest = _split_at_cells(text, cells)
+    space = head.rfind(" ")
+    if rest and space > 0 and not rest.startswith(" "):
+        return head[:space], head[space + 1 :] + rest
+    return head, rest.removeprefix(" ") if rest.startswith(" ") else rest
+
+
+def _split_at_cells(text: str, cells: int) -> tuple[str, str]:
     """The first ``cells`` columns of ``text``, and the rest."""
     taken = 0
     for index, character in enumerate(text):

@@ -40,16 +40,16 @@ def test_a_long_table_is_drawn_as_rich_draws_the_same_table() -> None:
     assert rendered(LongTable(Text("net"), COLUMNS, ROWS), 80) == rendered(plain, 80)
 
 
-def test_a_folding_column_gives_up_width_to_fit_the_console() -> None:
+def test_a_folding_column_gives_up_width_and_wraps_at_spaces() -> None:
     assert rendered(LongTable(Text("net"), COLUMNS, ROWS), 26).splitlines() == [
         "            net             ",
         "                            ",
         "  #   Name           Count  ",
         " ────────────────────────── ",
-        "  0   conv2d (Conv   1,792  ",
-        "      2D)                   ",
-        "  1   dense (Dense   4,160  ",
-        "      )                     ",
+        "  0   conv2d         1,792  ",
+        "      (Conv2D)              ",
+        "  1   dense          4,160  ",
+        "      (Dense)               ",
         "        64 units,           ",
         "      relu                  ",
         "                            ",
