@@ -205,9 +205,15 @@ def resume_run(
 
 def load_data(settings: RunSettings) -> Dataset:
     """The run's data: the path it names, else Keras' own download of CIFAR-10."""
-    if settings.data is None:
-        return download_cifar10(settings.limit, settings.test_limit)
-    return load_cifar10(settings.data, limit=settings.limit, test_limit=settings.test_limit)
+    return load_dataset(settings.data, settings.limit, settings.test_limit)
+
+
+def load_dataset(data: str | None, limit: int | None, test_limit: int | None) -> Dataset:
+    """CIFAR-10 from ``data`` (a path), else Keras' own download; loaded once, a search hands
+    it to each of its runs (:attr:`NewRun.dataset`)."""
+    if data is None:
+        return download_cifar10(limit, test_limit)
+    return load_cifar10(data, limit=limit, test_limit=test_limit)
 
 
 def train_in_folder(request: RunRequest, watcher: RunWatcher) -> RunOutcome:
