@@ -35,7 +35,10 @@ from archplan.records.trials import REJECTED, REPEAT, TRAINED, StudySummary
 from archplan.report.plan import nothing_fits
 from archplan.runs.lifecycle import load_dataset
 from archplan.study.results import (
+    BEST_JSON,
+    SEARCH_PNG,
     STUDY_JSON,
+    TRIALS_CSV,
     StudyFacts,
     WrittenResults,
     reference_run,
@@ -44,10 +47,17 @@ from archplan.study.results import (
     write_study_file,
 )
 from archplan.study.sampling import PRUNERS, TrialSeededSampler
-from archplan.study.storage import StorageURL, default_storage, open_storage, parse_storage
+from archplan.study.storage import (
+    STUDY_DB,
+    StorageURL,
+    default_storage,
+    open_storage,
+    parse_storage,
+)
 from archplan.study.trial import (
     RETRY_OF,
     ROLE,
+    TRIALS_FOLDER,
     WORKER,
     SearchContext,
     StudyInterruptedError,
@@ -236,7 +246,8 @@ def feasible_networks(settings: Settings) -> int | None:
 
 
 def prepare_folder(request: StudyRequest, storage: StorageURL) -> None:
-    """``--out``: a new folder, one that holds this study, or (with ``--force``) any folder."""
+    """``--out``: a new folder, one that holds this study, or (with ``--force``) any folder;
+    created now when the storage is a file (it may be in it), else once the database answers."""
     out = request.out
     if out.exists() and not out.is_dir():
         raise ArchplanError(f"{out}: is a file; --out names a folder for the study's files")
@@ -248,11 +259,29 @@ def prepare_folder(request: StudyRequest, storage: StorageURL) -> None:
                 f"{out}: holds the study {held.get('study')!r} of {held.get('storage')}, not "
                 f"{request.study_name!r} of {storage.shown}; choose another --out"
             )
-    elif out.is_dir() and any(out.iterdir()) and not request.force:
+    elif out.is_dir() and not _only_study_files(out, storage) and not request.force:
         raise ArchplanError(
             f"{out}: already holds files that are not a study's; choose another --out, or pass "
             "--force to add the study's files to it"
         )
+    if storage.is_file:
+        create_folder(out)
+
+
+def _only_study_files(out: Path, storage: StorageURL) -> bool:
+    """Whether ``out`` holds nothing but a study's own files (another worker may be creating
+    them at this moment, before its ``study.json``), or nothing at all."""
+    own = {STUDY_JSON, STUDY_DB, TRIALS_FOLDER, BEST_JSON, TRIALS_CSV, SEARCH_PNG}
+    journal = storage.journal.name if storage.journal is not None else None
+    return all(
+        entry.name in own
+        or entry.name.startswith(".")
+        or (journal is not None and entry.name.startswith(journal))
+        for entry in out.iterdir()
+    )
+
+
+def create_folder(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -273,6 +302,7 @@ def _read_json(path: Path) -> dict[str, Any]:
 def open_study(request: StudyRequest, storage: StorageURL) -> optuna.Study:
     """The study of that name in the storage, created if new; one with other settings is refused."""
     opened = open_storage(storage, retry_stale)
+    create_folder(request.out)
     study = optuna.create_study(
         storage=opened,
         study_name=request.study_name,

@@ -12,6 +12,8 @@ its machine lost) is failed after :data:`GRACE_SECONDS`, and its point drawn aga
 
 from __future__ import annotations
 
+import importlib.util
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +33,9 @@ DATABASE_SCHEMES = ("sqlite", "postgresql", "mysql")
 HEARTBEAT_SECONDS = 60
 GRACE_SECONDS = 300
 CONNECT_TIMEOUT_SECONDS = 10
+CREATE_ATTEMPTS = 3
+"""Workers that start together on a new database race to create Optuna's tables; the losers
+try again (after 1 s, then 2 s), and find them made."""
 SQLITE_LOCK_SECONDS = 60
 """How long a SQLite writer waits for another process's lock before giving up."""
 FORMS = "sqlite:///FILE.db, journal:FILE.log, postgresql://USER@HOST/DB or mysql://USER@HOST/DB"
@@ -50,6 +55,11 @@ class StorageURL:
     shown: str
     journal: Path | None = None
     """The journal file, for ``journal:PATH``; None for a database."""
+
+    @property
+    def is_file(self) -> bool:
+        """A journal or SQLite file, rather than a database server."""
+        return self.journal is not None or self.url.startswith("sqlite")
 
 
 def default_storage(out: Path) -> str:
@@ -80,32 +90,67 @@ def parse_storage(url: str) -> StorageURL:
         )
     if parsed.get_backend_name() == "sqlite" and not parsed.database:
         raise StorageError(f"--storage {shown}: name the database file, e.g. sqlite:///study.db")
+    driver = _installed_driver(parsed.drivername)
+    if driver != parsed.drivername:
+        text = parsed.set(drivername=driver).render_as_string(hide_password=False)
     return StorageURL(text, shown)
+
+
+DRIVERS = {"postgresql": ("psycopg", "psycopg2"), "mysql": ("MySQLdb", "pymysql")}
+"""Each database's Python drivers, SQLAlchemy's default first, as SQLAlchemy names them."""
+DRIVER_PACKAGES = {"postgresql": "psycopg2-binary", "mysql": "pymysql"}
+
+
+def _installed_driver(drivername: str) -> str:
+    """A URL that names no driver gets one that is installed: SQLAlchemy's default for the
+    database may be another (psycopg 3 for PostgreSQL since SQLAlchemy 2.1)."""
+    modules = DRIVERS.get(drivername)
+    if modules is None:
+        return drivername
+    for module in modules:
+        if importlib.util.find_spec(module) is not None:
+            return f"{drivername}+{module.lower()}" if module != modules[0] else drivername
+    return drivername
 
 
 def open_storage(storage: StorageURL, on_stale: StaleTrialCallback) -> BaseStorage:
     """The storage, opened (a database is connected to and given Optuna's tables)."""
     if storage.journal is not None:
         return _journal(storage)
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
+
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ExperimentalWarning)  # the heartbeat's arguments
-            return RDBStorage(
-                storage.url,
-                engine_kwargs=_engine_arguments(storage.url),
-                heartbeat_interval=HEARTBEAT_SECONDS,
-                grace_period=GRACE_SECONDS,
-                failed_trial_callback=on_stale,
-            )
-    except ModuleNotFoundError as missing:
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                return _database(storage, on_stale)
+            except (IntegrityError, ProgrammingError):
+                if attempt == CREATE_ATTEMPTS:
+                    raise
+                time.sleep(attempt)  # another worker is creating Optuna's tables: then use them
+        raise AssertionError("unreachable")
+    except ImportError:  # the database's driver: Optuna says only that one is missing
+        database = storage.url.split(":", 1)[0].split("+", 1)[0]
+        package = DRIVER_PACKAGES.get(database, "its SQLAlchemy driver")
         raise StorageError(
-            f"--storage {storage.shown}: needs the Python package {missing.name!r}; install it "
-            "(PostgreSQL: pip install psycopg2-binary; MySQL: pip install pymysql)"
+            f"--storage {storage.shown}: needs a {database} driver for Python; install one "
+            f"(pip install {package})"
         ) from None
     except Exception as error:  # SQLAlchemy's and the drivers' errors: one line, no password
         raise StorageError(
             f"--storage {storage.shown}: cannot be opened ({_first_line(error, storage)})"
         ) from None
+
+
+def _database(storage: StorageURL, on_stale: StaleTrialCallback) -> BaseStorage:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExperimentalWarning)  # the heartbeat's arguments
+        return RDBStorage(
+            storage.url,
+            engine_kwargs=_engine_arguments(storage.url),
+            heartbeat_interval=HEARTBEAT_SECONDS,
+            grace_period=GRACE_SECONDS,
+            heartbeat_stale_trial_callback=on_stale,
+        )
 
 
 def _journal(storage: StorageURL) -> BaseStorage:
