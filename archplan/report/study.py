@@ -128,6 +128,7 @@ def study_table(result: StudySummary) -> RenderableType:
         title_style=TITLE_STYLE,
         box=box.SIMPLE_HEAD,
         header_style=HEADER_STYLE,
+        collapse_padding=True,
     )
     table.add_column("#", justify="right", style=MUTED_STYLE)
     table.add_column("Trial", justify="right", style=MUTED_STYLE)
@@ -137,7 +138,6 @@ def study_table(result: StudySummary) -> RenderableType:
     table.add_column("MACs", justify="right", style=COST_STYLE, no_wrap=True)
     table.add_column("Val acc", justify="right", style=METRIC_STYLE, no_wrap=True)
     table.add_column("Epochs", justify="right", no_wrap=True)
-    table.add_column("Pruned", justify="center", no_wrap=True)
     table.add_column("Time", justify="right", no_wrap=True)
     table.add_column("Front", justify="center", style=BEST_STYLE, no_wrap=True)
     for trial in result.counted:
@@ -151,8 +151,10 @@ def study_table(result: StudySummary) -> RenderableType:
             compact(trial.params),
             compact(trial.macs),
             _accuracy(trial.best_val_accuracy),
-            f"{trial.epochs}/{trial.epochs_planned or result.epochs}",
-            "yes" if trial.status == PRUNED else "",
+            Text.assemble(
+                f"{trial.epochs}/{trial.epochs_planned or result.epochs}",
+                ("\npruned" if trial.status == PRUNED else "", MUTED_STYLE),
+            ),
             duration(trial.seconds or 0.0),
             FRONT_MARK if trial.on_front else "",
         )  # fmt: skip
@@ -182,10 +184,10 @@ def study_notes(result: StudySummary) -> list[str]:
             line += f"; the best trial scores {gain:+.2f} points"
         notes.append(line + ".")
     skipped = [
-        f"{result.count(status)} {words}"
-        for status, words in (
-            (REJECTED, "rejected by the limits"),
-            (REPEAT, "repeats of a trained network"),
+        f"{result.count(status)} {words if result.count(status) > 1 else word}"
+        for status, word, words in (
+            (REJECTED, "rejected by the limits", "rejected by the limits"),
+            (REPEAT, "repeat of a trained network", "repeats of a trained network"),
         )
         if result.count(status)
     ]
@@ -200,8 +202,8 @@ def study_notes(result: StudySummary) -> list[str]:
         notes.append(f"Also: {', '.join(others)} (not counted).")
     limit = f", the first {result.limit:,} training images" if result.limit else ""
     notes.append(
-        f"Each trial: {result.epochs} epochs{limit}, pruner {result.pruner}; ranked by the best "
-        f"validation accuracy (pruned trials after those that ran every epoch)."
+        f"Each trial: {_epochs(result.epochs)}{limit}, pruner {result.pruner}; ranked by the "
+        "best validation accuracy (pruned trials after those that ran every epoch)."
     )
     notes.append(
         f"{FRONT_MARK}: on the front of validation accuracy against MACs (no trial that ran every "
@@ -209,6 +211,10 @@ def study_notes(result: StudySummary) -> list[str]:
     )
     notes.append(f"Study {result.study!r} in {result.storage}.")
     return notes
+
+
+def _epochs(count: int) -> str:
+    return f"{count} epoch{'s' if count != 1 else ''}"
 
 
 def print_study(console: Console, result: StudySummary) -> None:

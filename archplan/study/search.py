@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,15 +180,24 @@ def _run_trials(
             if progress.holding >= request.target:
                 return runner, False, None
             if capacity is not None and len(progress.networks) >= capacity:
-                return runner, False, (
-                    f"every one of the {capacity:,} networks within the limits has been trained"
+                return (
+                    runner,
+                    False,
+                    (f"every one of the {capacity:,} networks within the limits has been trained"),
                 )
             if idle >= MAX_IDLE_DRAWS:
-                return runner, False, (
-                    f"the sampler drew {idle} points in a row that the limits reject or that "
-                    "were trained already; widen the limits or the families' choices"
+                return (
+                    runner,
+                    False,
+                    (
+                        f"the sampler drew {idle} points in a row that the limits reject or that "
+                        "were trained already; widen the limits or the families' choices"
+                    ),
                 )
+            trained_before, started = len(runner.times), time.perf_counter()
             study.optimize(runner, n_trials=1, catch=(SurplusTrialError,), gc_after_trial=False)
+            if len(runner.times) > trained_before:
+                runner.times[-1].total = time.perf_counter() - started
             idle = idle + 1 if runner.last_role in (REJECTED, REPEAT) else 0
     except (StudyInterruptedError, KeyboardInterrupt):
         _retry_interrupted(study, runner.current)
