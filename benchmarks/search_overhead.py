@@ -80,7 +80,7 @@ class TimingWatcher:
         assert self._current is not None
         self._current.epochs.append((time.perf_counter(), record.seconds))
 
-    def trial_ended(self, trial: Any, best: Any) -> None:
+    def trial_ended(self, trial: Any) -> None:
         assert self._current is not None
         self._current.ended = time.perf_counter()
 

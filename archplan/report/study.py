@@ -93,7 +93,7 @@ class StudyConsole(ConsoleProgress):
             )
         )
 
-    def trial_ended(self, trial: TrialRecord, best: TrialRecord | None) -> None:
+    def trial_ended(self, trial: TrialRecord) -> None:
         what = {
             TRAINED: "trained",
             PRUNED: f"pruned after epoch {trial.epochs}",

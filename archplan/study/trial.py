@@ -84,8 +84,8 @@ class StudyWatcher(RunWatcher, Protocol):
     def trial_started(self, trial: TrialRecord, place: int, target: int) -> None:
         """Trial ``trial`` is the ``place``-th of ``target`` trials, and starts building."""
 
-    def trial_ended(self, trial: TrialRecord, best: TrialRecord | None) -> None:
-        """A trained trial ended (trained, pruned or interrupted); ``best`` so far."""
+    def trial_ended(self, trial: TrialRecord) -> None:
+        """A trained trial ended: trained, pruned or interrupted."""
 
     def draw_skipped(self, trial: TrialRecord) -> None:
         """A draw that was rejected or repeated an earlier network: never built."""
@@ -279,7 +279,7 @@ class TrialRunner:
         times.training = sum(record.seconds for record in outcome.history)
         status = INTERRUPTED if outcome.interrupted else PRUNED if pruner.pruned else TRAINED
         ended = self._keep_results(trial, record, outcome, status, times)
-        context.watcher.trial_ended(ended, None)
+        context.watcher.trial_ended(ended)
         if outcome.interrupted:
             raise StudyInterruptedError(trial.number)
         if pruner.pruned:

@@ -31,7 +31,27 @@ def ignore(*_: object) -> None:
 )
 def test_a_url_is_shown_without_its_password(url: str, shown: str, journal: Path | None) -> None:
     parsed = parse_storage(url)
-    assert (parsed.url, parsed.shown, parsed.journal) == (url, shown, journal)
+    assert (parsed.shown, parsed.journal) == (shown, journal)
+    assert parsed.url.split(":", 1)[1] == url.split(":", 1)[1]  # the password kept, to connect
+
+
+@pytest.mark.parametrize(
+    ("installed", "url"),
+    [
+        ({"psycopg", "psycopg2"}, "postgresql://ann@db/optuna"),  # SQLAlchemy's own default
+        ({"psycopg2"}, "postgresql+psycopg2://ann@db/optuna"),
+        ({"pymysql"}, "mysql+pymysql://ann@db/optuna"),
+        (set(), "postgresql://ann@db/optuna"),  # none: opening it says which to install
+    ],
+)
+def test_a_url_without_a_driver_gets_one_that_is_installed(
+    monkeypatch: pytest.MonkeyPatch, installed: set[str], url: str
+) -> None:
+    import importlib.util
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object() if name in installed else None)
+    given = url.split("+")[0] + url[url.index(":"):] if "+" in url else url
+    assert parse_storage(given).url == url
 
 
 @pytest.mark.parametrize(
@@ -74,3 +94,16 @@ def test_the_default_storage_is_a_sqlite_file_beside_the_trials(tmp_path: Path) 
     storage = open_storage(parse_storage(default_storage(tmp_path)), ignore)
     assert storage is not None
     assert (tmp_path / "study.db").is_file()
+
+
+def test_a_database_without_its_driver_says_what_to_install() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("MySQLdb") or importlib.util.find_spec("pymysql"):
+        pytest.skip("a MySQL driver is installed here")
+    with pytest.raises(StorageError) as refused:
+        open_storage(parse_storage("mysql://ann:secret@127.0.0.1:9/optuna"), ignore)
+    assert str(refused.value) == (
+        "--storage mysql://ann:***@127.0.0.1:9/optuna: needs a mysql driver for Python; install "
+        "one (pip install pymysql)"
+    )
