@@ -60,7 +60,6 @@ ROLE = "role"
 """``rejected``, ``repeat``, ``trained`` (set when it claims its place), ``surplus``."""
 WORKER = "worker"
 NOTE = "note"
-FIGURES = ("family", "name", "traits", "stage_depths", "stage_widths", "params", "macs")
 RESULTS = ("epochs", "best_val_accuracy", "best_val_epoch", "test_accuracy", "train_seconds",
            "seconds")  # fmt: skip
 OUTCOME = "outcome"
@@ -180,8 +179,8 @@ class TrialRunner:
             self._reject(trial, family, point, f"refused by the engine: {refusal}")
         if not candidate.feasible:
             broken = "; ".join(
-                f"{v.flag} {_figure(v.value)} > {_figure(v.limit)}"
-                if v.key != "min_rf" else f"{v.flag} {_figure(v.value)} < {_figure(v.limit)}"
+                f"{v.flag} {_figure(v.value)} {'<' if (v.value or 0) < v.limit else '>'} "
+                f"{_figure(v.limit)}"
                 for v in candidate.violations
             )
             self._set_figures(trial, candidate)
@@ -197,7 +196,6 @@ class TrialRunner:
         trial.set_user_attr(ROLE, REJECTED)
         trial.set_user_attr(NOTE, why)
         if "name" not in trial.user_attrs:
-            trial.set_user_attr("family", family.name)
             trial.set_user_attr("name", family.slug(point))
         self.last_role = REJECTED
         self.context.watcher.draw_skipped(
