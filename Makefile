@@ -15,6 +15,13 @@ INSTALL_DOT = command -v dot >/dev/null 2>&1 || { command -v apt-get >/dev/null 
 	&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; } \
 	|| echo "note: archplan plot needs Graphviz' dot: install it (apt-get install graphviz)" >&2
 
+# plan --train's test of workers on PostgreSQL starts a throw-away server with initdb and pg_ctl:
+# install Debian's package (as root) when they are missing; without them that one test skips.
+INSTALL_POSTGRES = command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	|| { command -v apt-get >/dev/null 2>&1 && apt-get update -qq \
+	&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } \
+	|| echo "note: the PostgreSQL test of plan --train skips without initdb (apt-get install postgresql)" >&2
+
 # The light install: trace and params need only pydantic, typer and rich (plot: graphviz and dot).
 $(VENV)/.core: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
@@ -25,6 +32,7 @@ $(VENV)/.core: pyproject.toml | $(BIN)/python
 $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[keras,dev]"
 	@$(INSTALL_DOT)
+	@$(INSTALL_POSTGRES)
 	touch $@ $(VENV)/.core
 
 run: $(VENV)/.core  ## trace the tutorial's network
@@ -39,6 +47,7 @@ test: $(VENV)/.dev  ## the whole test suite, then the linters (code, import laye
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/trace_speed.py
 	$(BIN)/python benchmarks/plan_speed.py
+	$(BIN)/python benchmarks/search_overhead.py --data ../shared/data/cifar10-jpeg.tar.xz
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -39,6 +39,16 @@ def test_only_the_keras_package_imports_a_framework() -> None:
     assert offenders == {}
 
 
+def test_only_the_study_package_imports_optuna() -> None:
+    """The measured search's engine stays above the run lifecycle: nothing below imports it."""
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(imported_roots(path) & {"optuna", "sqlalchemy"})
+        for path in PACKAGE.rglob("*.py")
+        if path.parent != PACKAGE / "study" and imported_roots(path) & {"optuna", "sqlalchemy"}
+    }
+    assert offenders == {}
+
+
 def test_the_check_sees_imports_inside_functions(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("def f():\n    import keras\n    importlib.import_module('jax.numpy')\n")

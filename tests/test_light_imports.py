@@ -8,7 +8,7 @@ import sys
 
 from tests.conftest import ROOT, SPECS
 
-HEAVY = ("tensorflow", "keras", "jax", "torch", "numpy", "matplotlib", "PIL")
+HEAVY = ("tensorflow", "keras", "jax", "torch", "numpy", "matplotlib", "PIL", "optuna", "sqlalchemy")
 
 PROBE = """
 import json, sys
@@ -38,6 +38,7 @@ from archplan.cli import app
 commands = [
     ["plan", "--input", "32x32x3", "--classes", "10", "--samples", "20", "--max-params", "1M"],
     ["plan", "--input", "32x32x3", "--classes", "10", "--samples", "20", "--json"],
+    ["plan", "--help"],
     ["fix", sys.argv[1]],
     ["solve", "--input", "32", "--output", "16"],
 ]

@@ -85,3 +85,55 @@ def print_warnings(path: Path, warnings: tuple[str, ...]) -> None:
 
 def print_json(data: object) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+# The training options of realize --train, which plan --train takes too, meaning the same.
+
+TRAINING = "Training"
+SPEED = "Speed"
+BackendOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Keras backend: tensorflow, jax or torch. Default: KERAS_BACKEND, else Keras' config, "
+        "else tensorflow.",
+        show_default=False,
+    ),
+]
+DataOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="CIFAR-10: the official python or binary archive or folder, or an image-folder tree "
+        "(folder or archive). Default: Keras' cifar10.load_data() download.",
+        show_default=False,
+        rich_help_panel=TRAINING,
+    ),
+]
+EpochsOpt = Annotated[
+    int | None,
+    typer.Option(min=1, help="Epochs to train (default: the training block's).", show_default=False,
+                 rich_help_panel=TRAINING),
+]  # fmt: skip
+LimitOpt = Annotated[
+    int | None,
+    typer.Option(min=1, help="Use only the first N training images, for quick runs.",
+                 show_default=False, rich_help_panel=TRAINING),
+]  # fmt: skip
+TestLimitOpt = Annotated[
+    int | None,
+    typer.Option("--test-limit", min=1, help="Evaluate on only the first N test images.",
+                 show_default=False, rich_help_panel=TRAINING),
+]  # fmt: skip
+JitOpt = Annotated[
+    bool | None,
+    typer.Option("--jit-compile/--no-jit-compile",
+                 help="Compile training steps with XLA, or not. Default: Keras' own \"auto\" (as "
+                 "plain model.compile): on with JAX, and with TensorFlow on a GPU.",
+                 show_default=False, rich_help_panel=SPEED),
+]  # fmt: skip
+MixedOpt = Annotated[
+    bool,
+    typer.Option("--mixed-precision",
+                 help="Compute in float16 with float32 weights (mixed_float16; the output layer "
+                 "stays float32): faster on GPUs with tensor cores, usually slower on CPUs.",
+                 rich_help_panel=SPEED),
+]  # fmt: skip

@@ -13,7 +13,30 @@ from typing import Annotated, TypeVar
 import typer
 
 from archplan.cli.boundary import print_problem, reports_errors, stdout_console
-from archplan.cli.options import Dtype, JsonOpt, print_json
+from archplan.cli.options import (
+    BackendOpt,
+    DataOpt,
+    Dtype,
+    EpochsOpt,
+    JitOpt,
+    JsonOpt,
+    LimitOpt,
+    MixedOpt,
+    TestLimitOpt,
+    print_json,
+)
+from archplan.cli.plan_train import (
+    Pruner,
+    PrunerOpt,
+    ReferenceOpt,
+    StorageOpt,
+    StudyOpt,
+    TrainOpt,
+    TrainOptions,
+    TrialsOpt,
+    refuse_without_train,
+    search_by_training,
+)
 from archplan.errors import ArchplanError
 from archplan.planner.choices import DEFAULT_SAMPLES, DEFAULT_TOP, Objective
 from archplan.planner.quantities import (
@@ -25,6 +48,7 @@ from archplan.planner.quantities import (
     parse_range,
 )
 from archplan.report.styles import WARNING_STYLE
+from archplan.spec.defaults import MAX_BATCH_SIZE
 
 T = TypeVar("T")
 LIMITS = "Limits"
@@ -105,13 +129,15 @@ SamplesOpt = Annotated[
 ]  # fmt: skip
 SeedOpt = Annotated[
     int | None,
-    typer.Option("--seed", help="Seed of the sampling (default 0): the same seed, the same plan.",
+    typer.Option("--seed", help="Seed of the sampling (default 0): the same seed, the same plan; "
+                 "with --train, also every trial's training seed (one validation split for all).",
                  show_default=False, rich_help_panel=SEARCH),
 ]  # fmt: skip
 BatchOpt = Annotated[
     int | None,
-    typer.Option("--batch-size", min=1, help="Batch size of the memory estimate and of the "
-                 "written specs' training (default: the plan's, else 64).", show_default=False),
+    typer.Option("--batch-size", min=1, max=MAX_BATCH_SIZE, help="Batch size of the memory "
+                 "estimate and of the written specs' training, and with --train of every trial's "
+                 "(default: the plan's, else 64).", show_default=False),
 ]  # fmt: skip
 DtypeOpt = Annotated[
     Dtype | None,
@@ -120,8 +146,9 @@ DtypeOpt = Annotated[
 ]  # fmt: skip
 OutOpt = Annotated[
     Path | None,
-    typer.Option("--out", help="Folder for the chosen specs, plan.json, plan.csv, pareto.png.",
-                 show_default=False),
+    typer.Option("--out", help="Folder for the chosen specs, plan.json, plan.csv, pareto.png; with "
+                 "--train, for the study (study.db, trials/, best.json, trials.csv, search.png; "
+                 "default runs/plan-STUDY).", show_default=False),
 ]  # fmt: skip
 ForceOpt = Annotated[
     bool, typer.Option("--force", help="Write into an --out folder that already holds files.")
@@ -168,8 +195,22 @@ def plan(
     out: OutOpt = None,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
+    train: TrainOpt = False,
+    trials: TrialsOpt = None,
+    data: DataOpt = None,
+    epochs: EpochsOpt = None,
+    limit: LimitOpt = None,
+    test_limit: TestLimitOpt = None,
+    storage: StorageOpt = None,
+    study: StudyOpt = None,
+    pruner: PrunerOpt = Pruner.median,
+    reference: ReferenceOpt = None,
+    backend: BackendOpt = None,
+    jit_compile: JitOpt = None,
+    mixed_precision: MixedOpt = False,
 ) -> None:
-    """Design networks to a budget: the best of each family's networks within every limit."""
+    """Design networks to a budget: the best of each family's networks within every limit;
+    --train trains them and keeps the most accurate."""
     from archplan.planner.planfile import Overrides, PlanFile, load_plan, resolve
     from archplan.planner.search import search
     from archplan.report.plan import (
@@ -198,10 +239,28 @@ def plan(
         batch_size=batch_size,
         dtype=dtype.value if dtype is not None else None,
     )
+    training = TrainOptions(
+        trials=trials, data=data, epochs=epochs, limit=limit, test_limit=test_limit,
+        backend=backend, jit_compile=jit_compile, mixed_precision=mixed_precision,
+        storage=storage, study=study, pruner=pruner, reference=reference,
+    )  # fmt: skip
+    if not train:
+        refuse_without_train(training)
+    elif objective is not None or top is not None or as_json:
+        named = (("--objective", objective), ("--top", top), ("--json", as_json))
+        given = [flag for flag, value in named if value]
+        raise ArchplanError(
+            f"{', '.join(given)}: not for --train, which ranks networks by validation accuracy"
+        )
     if out is None and force:
         raise ArchplanError("--force: only with --out")
     plan_data = load_plan(plan_file) if plan_file is not None else PlanFile()
     settings = resolve(plan_data, overrides, source=str(plan_file or "the flags"))
+    if train:
+        search_by_training(
+            settings, training, plan_file=plan_file, batch_size=batch_size, out=out, force=force
+        )
+        return
     if out is not None:
         check_folder(out, force=force)  # before the search, not after it
     result = search(settings)

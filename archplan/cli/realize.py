@@ -17,7 +17,16 @@ from rich.console import Console
 from rich.text import Text
 
 from archplan.cli.boundary import reports_errors, stdout_console
-from archplan.cli.options import traced
+from archplan.cli.options import (
+    BackendOpt,
+    DataOpt,
+    EpochsOpt,
+    JitOpt,
+    LimitOpt,
+    MixedOpt,
+    TestLimitOpt,
+    traced,
+)
 from archplan.errors import ArchplanError, RunError
 from archplan.messages import visible
 from archplan.spec.defaults import MAX_BATCH_SIZE, MAX_SEED
@@ -38,47 +47,15 @@ SpecArg = Annotated[
         show_default=False,
     ),
 ]
-BackendOpt = Annotated[
-    str | None,
-    typer.Option(
-        help="Keras backend: tensorflow, jax or torch. Default: KERAS_BACKEND, else Keras' config, "
-        "else tensorflow.",
-        show_default=False,
-    ),
-]
 TrainOpt = Annotated[
     bool,
     typer.Option("--train", help="Train on CIFAR-10 after the cross-check, into a run folder."),
 ]
-DataOpt = Annotated[
-    Path | None,
-    typer.Option(
-        help="CIFAR-10: the official python or binary archive or folder, or an image-folder tree "
-        "(folder or archive). Default: Keras' cifar10.load_data() download.",
-        show_default=False,
-        rich_help_panel="Training",
-    ),
-]
-EpochsOpt = Annotated[
-    int | None,
-    typer.Option(min=1, help="Epochs to train (default: the spec's).", show_default=False,
-                 rich_help_panel="Training"),
-]  # fmt: skip
 BatchOpt = Annotated[
     int | None,
     typer.Option("--batch-size", min=1, max=MAX_BATCH_SIZE,
                  help="Batch size (default: the spec's).", show_default=False,
                  rich_help_panel="Training"),
-]  # fmt: skip
-LimitOpt = Annotated[
-    int | None,
-    typer.Option(min=1, help="Use only the first N training images, for quick runs.",
-                 show_default=False, rich_help_panel="Training"),
-]  # fmt: skip
-TestLimitOpt = Annotated[
-    int | None,
-    typer.Option("--test-limit", min=1, help="Evaluate on only the first N test images.",
-                 show_default=False, rich_help_panel="Training"),
 ]  # fmt: skip
 SeedOpt = Annotated[
     int | None,
@@ -94,20 +71,6 @@ OutOpt = Annotated[
 ForceOpt = Annotated[
     bool, typer.Option("--force", help="Overwrite archplan's files in an existing run folder.",
                        rich_help_panel="Training"),
-]  # fmt: skip
-JitOpt = Annotated[
-    bool | None,
-    typer.Option("--jit-compile/--no-jit-compile",
-                 help="Compile training steps with XLA, or not. Default: Keras' own \"auto\" (as "
-                 "plain model.compile): on with JAX, and with TensorFlow on a GPU.",
-                 show_default=False, rich_help_panel="Speed"),
-]  # fmt: skip
-MixedOpt = Annotated[
-    bool,
-    typer.Option("--mixed-precision",
-                 help="Compute in float16 with float32 weights (mixed_float16; the output layer "
-                 "stays float32): faster on GPUs with tensor cores, usually slower on CPUs.",
-                 rich_help_panel="Speed"),
 ]  # fmt: skip
 DistributeOpt = Annotated[
     bool,

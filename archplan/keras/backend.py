@@ -166,3 +166,10 @@ def device_name(backend: str) -> str:
         return "cpu"
     details = tf.config.experimental.get_device_details(gpus[0])
     return f"gpu: {details.get('device_name', gpus[0].name)}"
+
+
+def release_models() -> None:
+    """Free the models built so far (a search builds one per trial): Keras' global state, its
+    name counters and, on JAX and TensorFlow, the memory their weights held."""
+    if "keras" in sys.modules:
+        sys.modules["keras"].utils.clear_session(free_memory=True)

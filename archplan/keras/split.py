@@ -75,6 +75,23 @@ def prepare_split(dataset: Dataset, training: Training, seed: int) -> Split:
     )
 
 
+class SplitMemo:
+    """The last split made, and what it was made from: runs that train on the same data object
+    with the same scaling, labels, validation share and seed (a search's trials) share it, since
+    on the full data set it costs seconds each time. One at a time, so memory stays bounded."""
+
+    def __init__(self) -> None:
+        self._last: tuple[Dataset, tuple[object, ...], Split] | None = None
+
+    def split(self, dataset: Dataset, training: Training, seed: int) -> Split:
+        key = (training.rescale, training.loss, training.validation_split, seed)
+        if self._last is not None and self._last[0] is dataset and self._last[1] == key:
+            return self._last[2]
+        made = prepare_split(dataset, training, seed)
+        self._last = (dataset, key, made)
+        return made
+
+
 def scaled(images: np.ndarray, rescale: Rescale) -> np.ndarray:
     """``images · scale + offset`` as float32, computed in place on one copy."""
     values = images.astype(np.float32)

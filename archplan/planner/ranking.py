@@ -29,11 +29,12 @@ def rank_key(objective: Objective, figures: Figures) -> tuple[float, ...]:
     return (-macs, figures.params)
 
 
-def pareto_front(points: Sequence[tuple[int, int | None]]) -> list[bool]:
+def pareto_front(points: Sequence[tuple[float, float | None]]) -> list[bool]:
     """For each (parameters, MACs), whether it is on the front (few parameters, many MACs).
 
     A point is off the front when another has no more parameters and no fewer MACs, and is
-    strictly better on one of them; equal points are on or off together.
+    strictly better on one of them; equal points are on or off together. Any (cost, gain) pairs
+    work alike: a trained search's front is of MACs against accuracy.
     """
     order = sorted(range(len(points)), key=lambda i: (points[i][0], -(points[i][1] or 0)))
     on_front = [False] * len(points)

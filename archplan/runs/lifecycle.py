@@ -48,7 +48,7 @@ from archplan.keras.fit import (
 )
 from archplan.keras.realize import Realized, checked, realize
 from archplan.keras.speed import output_dtype
-from archplan.keras.split import check_fits_classes, check_fits_images, prepare_split
+from archplan.keras.split import SplitMemo, check_fits_classes, check_fits_images
 from archplan.messages import visible_lines
 from archplan.records.folder import (
     BEST_MODEL_FILE,
@@ -83,6 +83,9 @@ PLOT_EVERY_SECONDS = 30.0
 Drawing it takes about half a second: next to a GPU's few-second epochs that would be a cost
 plain Keras does not pay, while the history files themselves are written after every epoch.
 """
+
+SPLITS = SplitMemo()
+"""The last data split, reused by the next run on the same data (a search's next trial)."""
 
 StopAfter = Callable[[Sequence[EpochRecord]], bool]
 """Asked after each kept epoch, with the history so far: True ends the run there."""
@@ -205,9 +208,15 @@ def resume_run(
 
 def load_data(settings: RunSettings) -> Dataset:
     """The run's data: the path it names, else Keras' own download of CIFAR-10."""
-    if settings.data is None:
-        return download_cifar10(settings.limit, settings.test_limit)
-    return load_cifar10(settings.data, limit=settings.limit, test_limit=settings.test_limit)
+    return load_dataset(settings.data, settings.limit, settings.test_limit)
+
+
+def load_dataset(data: str | None, limit: int | None, test_limit: int | None) -> Dataset:
+    """CIFAR-10 from ``data`` (a path), else Keras' own download; loaded once, a search hands
+    it to each of its runs (:attr:`NewRun.dataset`)."""
+    if data is None:
+        return download_cifar10(limit, test_limit)
+    return load_cifar10(data, limit=limit, test_limit=test_limit)
 
 
 def train_in_folder(request: RunRequest, watcher: RunWatcher) -> RunOutcome:
@@ -224,7 +233,7 @@ def train_in_folder(request: RunRequest, watcher: RunWatcher) -> RunOutcome:
         "updated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     })  # fmt: skip
     watcher.training_started(settings, folder.path, len(request.history), request.placement)
-    split = prepare_split(request.dataset, training, settings.seed)
+    split = SPLITS.split(request.dataset, training, settings.seed)
     split = split.evened(request.placement.shard_multiple)
     steps = math.ceil(len(split.x_train) / settings.batch_size)
     prepare_model(model, training, settings, steps)
