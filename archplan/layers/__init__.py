@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Union
 from pydantic import Field
 
 from archplan.layers import (  # noqa: F401 (registers the layer types)
+    activations,
     augmentation,
     conv,
     core,
