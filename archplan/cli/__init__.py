@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from archplan import __version__
-from archplan.cli import costs, realize, tracing
+from archplan.cli import costs, exporting, importing, realize, tracing
 from archplan.cli.boundary import OneLineUsageErrors
 
 app = typer.Typer(
@@ -45,6 +45,8 @@ def _main(
 tracing.register(app)
 realize.register(app)
 costs.register(app)
+importing.register(app)
+exporting.register(app)
 
 
 def main() -> None:
