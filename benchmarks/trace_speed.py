@@ -1,14 +1,18 @@
-"""How much faster is ``archplan trace`` than building the Keras model to call ``model.summary()``?
+"""How fast is ``archplan trace``, against Keras' ``model.summary()`` and against a bare start?
 
 Prints, from one run on this machine:
 1. whole commands, start-up included: ``archplan trace specs/tutorial-convnet.json`` against a
    Python process that imports Keras, builds the tutorial's model and prints its summary
-   (the last line, ``ratio``, is this one: what a user waits for);
+   (the last line, ``ratio``, is this one: what a user waits for), and against a bare start of
+   the same stack: a typer app that reads the spec into one pydantic model and prints a rich
+   table of its layers (the least any command of this stack can cost); the same once more with
+   ``PYTHONDONTWRITEBYTECODE=1``, the cost of running without bytecode caching;
 2. in-process, imports excluded: the engine alone, and the engine plus its rich table, against
    building the Keras model and summarising it;
 3. the engine alone on chains of 1,250 to 10,000 layers, to show growth is linear.
 
-Goal (issue 2): ratio >= 20; 10,000 layers well under a second.
+Goals: archplan trace within 1.25x of the bare start, and at least 20x faster than Keras;
+10,000 layers well under a second.
 Usage: python benchmarks/trace_speed.py [--repeat N]
 """
 
@@ -16,8 +20,10 @@ from __future__ import annotations
 
 import argparse
 import io
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +42,38 @@ model.summary()
 """
 
 
+BARE_PROGRAM = """
+import sys
+from pathlib import Path
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+
+class Spec(BaseModel):
+    input: dict[str, list[int]]
+    layers: list[dict[str, object]]
+
+app = typer.Typer()
+
+@app.command()
+def trace(spec: Path) -> None:
+    network = Spec.model_validate_json(spec.read_bytes())
+    table = Table(title=spec.stem)
+    for column in ("#", "Layer (type)", "Arguments"):
+        table.add_column(column)
+    for index, layer in enumerate(network.layers):
+        table.add_row(str(index), str(layer.get("type")), str(sorted(layer)))
+    Console().print(table)
+
+@app.command()
+def other() -> None:
+    pass
+
+app()
+"""
+
+
 def best_of(repeat: int, action: Callable[[], Any]) -> float:
     """The fastest of ``repeat`` timings: the least disturbed by other work on a shared machine."""
     timings = []
@@ -46,18 +84,37 @@ def best_of(repeat: int, action: Callable[[], Any]) -> float:
     return min(timings)
 
 
-def run_quietly(command: list[str]) -> None:
-    subprocess.run(
-        command, check=True, capture_output=True, env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": ""}
-    )
+def run_quietly(command: list[str], cwd: str | None = None, **extra_env: str) -> None:
+    environment = {"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "", "COLUMNS": "160", **extra_env}
+    subprocess.run(command, check=True, capture_output=True, env=environment, cwd=cwd)
 
 
-def whole_commands(repeat: int) -> tuple[float, float]:
-    archplan = best_of(
-        repeat, lambda: run_quietly([sys.executable, "-m", "archplan", "trace", str(SPEC)])
-    )
-    keras = best_of(repeat, lambda: run_quietly([sys.executable, "-c", KERAS_PROGRAM]))
-    return archplan, keras
+def whole_commands(repeat: int) -> dict[str, float]:
+    """Seconds for each whole command, the variants taking turns round after round.
+
+    "no .pyc" runs a copy of archplan's sources that has no bytecode, with
+    ``PYTHONDONTWRITEBYTECODE=1``: every archplan module is compiled anew, as in an editable
+    install run that way (installed packages keep the bytecode pip wrote for them).
+    """
+    archplan = [sys.executable, "-m", "archplan", "trace", str(SPEC)]
+    bare = [sys.executable, "-c", BARE_PROGRAM, "trace", str(SPEC)]
+    with tempfile.TemporaryDirectory() as copy:
+        shutil.copytree(ROOT / "archplan", Path(copy) / "archplan",
+                        ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+        commands = {
+            "archplan trace": lambda: run_quietly(archplan),
+            "bare start": lambda: run_quietly(bare),
+            "archplan trace, no .pyc": lambda: run_quietly(
+                archplan, cwd=copy, PYTHONDONTWRITEBYTECODE="1"
+            ),
+            "keras summary": lambda: run_quietly([sys.executable, "-c", KERAS_PROGRAM]),
+        }
+        run_quietly(archplan)  # writes the bytecode a normal install has
+        timings: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(repeat):
+            for name, command in commands.items():
+                timings[name].append(best_of(1, command))
+    return {name: min(seconds) for name, seconds in timings.items()}
 
 
 def in_process(repeat: int) -> tuple[float, float, float]:
@@ -100,10 +157,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     repeat = parser.parse_args().repeat
 
-    archplan_cmd, keras_cmd = whole_commands(repeat)
-    print(
-        f"whole command   archplan trace {archplan_cmd * 1000:8.1f} ms   keras summary {keras_cmd * 1000:8.1f} ms   ratio {keras_cmd / archplan_cmd:.1f}"
-    )
+    whole = whole_commands(repeat)
+    archplan_cmd, keras_cmd, bare = whole["archplan trace"], whole["keras summary"], whole["bare start"]
+    for name, seconds in whole.items():
+        print(f"whole command   {name:24} {seconds * 1000:8.1f} ms")
+    print(f"archplan trace / bare start: {archplan_cmd / bare:.2f}  (goal <= 1.25)")
+    no_pyc = whole["archplan trace, no .pyc"]
+    print(f"without bytecode caching: +{(no_pyc - archplan_cmd) * 1000:.0f} ms ({no_pyc / archplan_cmd:.2f}x)")
     engine_in, table_in, keras_in = in_process(repeat)
     print(
         f"in-process      engine only    {engine_in * 1000:8.2f} ms   keras summary {keras_in * 1000:8.2f} ms   ratio {keras_in / engine_in:.1f}"
@@ -119,7 +179,7 @@ def main() -> None:
     first, last = scaling[0], scaling[-1]
     growth = (last[1] / first[1]) / (last[0] / first[0])
     print(f"growth 1,250 -> 10,000 layers relative to linear: {growth:.2f} (1.00 = linear)")
-    print(f"ratio {keras_cmd / archplan_cmd:.2f}  (whole commands, as a user runs them)")
+    print(f"ratio {keras_cmd / archplan_cmd:.2f}  (keras summary / archplan trace, whole commands, goal >= 20)")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from rich.console import Console
 from archplan.cli.boundary import reports_errors
 from archplan.cli.options import BatchOpt, Dtype, DtypeOpt, JsonOpt, SpecArg, print_json, traced
 from archplan.errors import ArchplanError
-from archplan.report.compare import compare_record, compare_table, compared
 
 DIAGRAM_SUFFIXES = {".svg": "svg", ".png": "png"}
 
@@ -85,6 +84,8 @@ def compare(
     depth; the best value in each row is marked."""
     if len(specs) < 2:
         raise ArchplanError("compare needs at least two specs, e.g. archplan compare a.json b.json")
+    from archplan.report.compare import compare_record, compare_table, compared
+
     size = dtype.bytes
     networks = compared(
         [(str(path), traced(path)) for path in specs], bytes_per_value=size, batch_size=batch_size

@@ -1,6 +1,7 @@
 """``export``: a spec as a standalone Keras script, or as the JSON ``model_from_json`` reads.
 
-Nothing is imported from Keras: the script and the configuration are written as text.
+Nothing is imported from Keras: the script and the configuration are written as text. The library
+is imported inside the command, so ``archplan --help`` stays light.
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ from archplan.cli.options import (
     loaded_and_traced,
     write_text_file,
 )
-from archplan.interop.keras_json import keras_model_config
-from archplan.interop.python_code import fits_cifar10, python_script
 from archplan.report.styles import WARNING_STYLE
 
 
@@ -53,6 +52,9 @@ def export(
 ) -> None:
     """Write the spec as plain Keras: a readable script (Sequential for a chain, the functional
     API for a graph) or the model's JSON configuration."""
+    from archplan.interop.keras_json import keras_model_config
+    from archplan.interop.python_code import fits_cifar10, python_script
+
     if output is not None:
         check_new_file(output, force=force)
     network, trace = loaded_and_traced(spec)

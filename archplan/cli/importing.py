@@ -1,6 +1,7 @@
 """``import``: a Keras model file (``.keras``, or ``model.to_json()``'s JSON) as an archplan spec.
 
 Nothing is imported from Keras: the model's configuration is read as JSON and never its weights.
+The library is imported inside the command, so ``archplan --help`` stays light.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from archplan.cli.options import (
     write_text_file,
 )
 from archplan.errors import ArchplanError
-from archplan.interop import import_model, spec_text
 from archplan.report.styles import NOTE_STYLE
 
 ModelArg = Annotated[
@@ -74,6 +74,8 @@ def import_command(
 ) -> None:
     """Read a Keras model (Sequential or Functional, nested models opened up) into a spec: same
     layer names, types and non-default arguments, checked against the shapes Keras recorded."""
+    from archplan.interop import import_model, spec_text
+
     shape = parse_shape(input_shape) if input_shape is not None else None
     if output is not None:
         check_new_file(output, force=force)

@@ -1,21 +1,27 @@
-"""The options several commands share, and what they do with them: load, trace, print JSON."""
+"""The options several commands share, and what they do with them: load, trace, print JSON.
+
+The CLI's modules import the library inside their commands, so ``archplan --help`` and
+``archplan --version`` load no spec model, and each command loads only what it uses.
+"""
 
 from __future__ import annotations
 
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from archplan.cli.boundary import stderr_console
-from archplan.engine.trace import Trace, trace_network
 from archplan.errors import ArchplanError, SpecError
 from archplan.report.sizes import DTYPE_BYTES
 from archplan.report.styles import WARNING_STYLE
-from archplan.spec import Network, load_spec
+
+if TYPE_CHECKING:
+    from archplan.engine.trace import Trace
+    from archplan.spec import Network
 
 SpecArg = Annotated[
     Path,
@@ -64,6 +70,9 @@ def traced(path: Path) -> Trace:
 
 def loaded_and_traced(path: Path) -> tuple[Network, Trace]:
     """The spec file's network and its trace, as :func:`traced` reports them."""
+    from archplan.engine.trace import trace_network
+    from archplan.spec import load_spec
+
     network = load_spec(path)
     try:
         result = trace_network(network)
@@ -117,7 +126,10 @@ def write_text_file(output: Path, text: str) -> None:
     """Write ``text`` to ``output`` atomically: a reader sees the old file or the new, whole."""
     from archplan.records.folder import write_atomically  # run records: only when writing
 
+    def write(path: Path) -> None:
+        path.write_text(text, encoding="utf-8")
+
     try:
-        write_atomically(output, lambda path: path.write_text(text, encoding="utf-8"))
+        write_atomically(output, write)
     except OSError as error:
         raise ArchplanError(f"{output}: cannot be written ({error.strerror})") from None

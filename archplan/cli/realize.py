@@ -17,13 +17,13 @@ from rich.console import Console
 
 from archplan.cli.boundary import reports_errors
 from archplan.cli.options import traced
-from archplan.engine.trace import Trace
 from archplan.errors import ArchplanError, RunError
-from archplan.records.settings import Overrides
-from archplan.spec import Network, load_spec
 
 if TYPE_CHECKING:
+    from archplan.engine.trace import Trace
+    from archplan.records.settings import Overrides
     from archplan.runs.lifecycle import NewRun, RunOutcome, RunWatcher
+    from archplan.spec import Network
 
 INTERRUPTED_EXIT_CODE = 130
 """What a shell reports for a program stopped by Ctrl-C."""
@@ -138,6 +138,9 @@ def realize(
     distribute: DistributeOpt = False,
 ) -> None:
     """Build the Keras model, print its summary, check the engine against it; --train fits it."""
+    from archplan.records.settings import Overrides
+    from archplan.spec import load_spec
+
     overrides = Overrides(
         data=str(data.expanduser().resolve()) if data is not None else None,  # resumable anywhere
         epochs=epochs,

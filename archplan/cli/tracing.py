@@ -7,9 +7,6 @@ from rich.console import Console
 
 from archplan.cli.boundary import reports_errors
 from archplan.cli.options import BatchOpt, Dtype, DtypeOpt, JsonOpt, SpecArg, print_json, traced
-from archplan.report.data import trace_record
-from archplan.report.tables import params_table, trace_table
-from archplan.spec import Network
 
 
 @reports_errors
@@ -24,9 +21,15 @@ def trace(
     result = traced(spec)
     size = dtype.bytes
     if as_json:
+        from archplan.report.data import trace_record
+
         print_json(trace_record(result, bytes_per_param=size, batch_size=batch_size))
     else:
-        Console().print(trace_table(result, bytes_per_param=size, batch_size=batch_size))
+        from archplan.report.layout import print_in_parts
+        from archplan.report.tables import trace_table
+
+        table = trace_table(result, bytes_per_param=size, batch_size=batch_size)
+        print_in_parts(Console(), table)
 
 
 @reports_errors
@@ -35,15 +38,22 @@ def params(spec: SpecArg, as_json: JsonOpt = False, dtype: DtypeOpt = Dtype.floa
     result = traced(spec)
     size = dtype.bytes
     if as_json:
+        from archplan.report.data import trace_record
+
         print_json(trace_record(result, bytes_per_param=size))
     else:
-        Console().print(params_table(result, bytes_per_param=size))
+        from archplan.report.layout import print_in_parts
+        from archplan.report.tables import params_table
+
+        print_in_parts(Console(), params_table(result, bytes_per_param=size))
 
 
 @reports_errors
 def schema() -> None:
     """Print the spec format's JSON Schema, for editors to validate and complete spec files."""
-    print_json(Network.model_json_schema(by_alias=True))
+    from archplan.spec.network import network_json_schema
+
+    print_json(network_json_schema())
 
 
 def register(app: typer.Typer) -> None:

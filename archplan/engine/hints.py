@@ -17,8 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from archplan.layers.base import SlidingWindowLayer
-from archplan.layers.merging import MergeMismatchError
+from archplan.layers.base import MergeMismatchError, SlidingWindowLayer
 from archplan.rules.shapes import Shape, format_shape
 from archplan.spec.network import Node
 

@@ -19,13 +19,19 @@ the activations (transient during backpropagation), the data pipeline, and the r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from archplan.engine.trace import Trace
-from archplan.spec.training import SGD, Adam, Optimizer, RMSprop
+from archplan.spec.defaults import BATCH_SIZE, OPTIMIZER, OPTIMIZER_SLOTS
+
+if TYPE_CHECKING:
+    from archplan.spec.training import Optimizer
 
 
 def optimizer_slots(optimizer: Optimizer) -> int:
     """Values the optimizer keeps per trainable parameter (Keras 3 allocates these variables)."""
+    from archplan.spec.training import SGD, Adam, RMSprop
+
     if isinstance(optimizer, SGD):
         return int(optimizer.momentum > 0)
     if isinstance(optimizer, Adam):
@@ -76,12 +82,13 @@ def estimate_memory(
     (whose own defaults are Keras' ``fit`` and ``compile`` ones: 32, RMSprop)."""
     training = trace.training
     if batch_size is None:
-        batch_size = training.batch_size
-    slots = optimizer_slots(training.optimizer)
+        batch_size = training.batch_size if training else BATCH_SIZE
+    optimizer = training.optimizer.type if training else OPTIMIZER
+    slots = optimizer_slots(training.optimizer) if training else OPTIMIZER_SLOTS
     return Memory(
         bytes_per_value=bytes_per_value,
         batch_size=batch_size,
-        optimizer=training.optimizer.type,
+        optimizer=optimizer,
         optimizer_slots=slots,
         input_bytes_per_sample=trace.input_values * bytes_per_value,
         activation_bytes_per_sample=trace.activations * bytes_per_value,

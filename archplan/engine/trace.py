@@ -8,17 +8,20 @@ a merge's receptive field follows its widest input (:func:`archplan.rules.recept
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from archplan.engine.graph import reaching_output, unused_outputs, unused_warning
 from archplan.engine.hints import Step, mismatch_message
 from archplan.errors import SpecError
 from archplan.layers import Inference, LayerShapeError
-from archplan.layers.merging import MergeMismatchError
+from archplan.layers.base import MergeMismatchError
 from archplan.rules.receptive import Field, Reach, advance, input_field, merge_fields
 from archplan.rules.shapes import Shape, format_shape
 from archplan.spec.network import INPUT, Network, Node
-from archplan.spec.training import Training
+
+if TYPE_CHECKING:
+    from archplan.spec.training import Training
 
 
 @dataclass(frozen=True)
@@ -76,8 +79,8 @@ class Trace:
     name: str
     input_shape: Shape
     layers: tuple[LayerTrace, ...]
-    training: Training = field(default_factory=Training)
-    """The spec's training block (Keras' defaults without one), for memory estimates."""
+    training: Training | None = None
+    """The spec's training block, for memory estimates (batch size, optimizer); None: none."""
     warnings: tuple[str, ...] = ()
     """Problems that do not stop the trace, one line each (e.g. an output nothing uses)."""
 
@@ -178,7 +181,7 @@ def trace_network(network: Network) -> Trace:
         name=network.name or "network",
         input_shape=network.input_shape,
         layers=tuple(rows),
-        training=network.training_settings,
+        training=network.training,
         warnings=tuple(unused_warning(node) for node in unused_outputs(nodes)),
     )
 

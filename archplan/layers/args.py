@@ -20,7 +20,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from archplan.messages import suggest
+from archplan.messages import has_invisible, suggest
 from archplan.rules.shapes import Pair
 
 PositiveInt = Annotated[int, Field(gt=0)]
@@ -85,7 +85,17 @@ ActivationName = Annotated[
 ]
 
 
+def check_printable(value: str) -> str:
+    """Refuse a name that holds a control character: printed, it would act on the terminal."""
+    if has_invisible(value):
+        raise ValueError(
+            f"a name must be printable text, got {value!r} (it holds a control character)"
+        )
+    return value
+
+
 def _check_layer_name(value: str) -> str:
+    check_printable(value)
     if not value or "/" in value or value != value.strip():
         raise ValueError(
             f"a layer name must be non-empty, without '/' or surrounding spaces, got {value!r}"

@@ -15,13 +15,24 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from archplan.layers.args import LayerName, LayerRefs
+from archplan.layers.args import LayerName, LayerRefs, type_tags
 from archplan.rules.receptive import Reach
 from archplan.rules.shapes import Pair, Shape, format_shape
 
 
 class LayerShapeError(ValueError):
     """A layer cannot take the shape it receives; the message says why and what would fix it."""
+
+class MergeMismatchError(LayerShapeError):
+    """Inputs ``first`` and ``second`` of a merge disagree on ``axis``, counted from the end
+    (-1: the last axis, channels for images); None: they differ in rank."""
+
+    def __init__(self, first: int, second: int, axis: int | None, rule: str) -> None:
+        super().__init__(rule)
+        self.first = first
+        self.second = second
+        self.axis = axis
+        self.rule = rule
 
 
 @dataclass(frozen=True)
@@ -48,7 +59,9 @@ class Inference:
 class Layer(BaseModel):
     """Base of every layer spec."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, defer_build=True, allow_inf_nan=False
+    )
 
     keras_class: ClassVar[str]
     """The Keras class that realizes this spec (``type`` may be an alias of it)."""
@@ -134,13 +147,16 @@ def _snake_case(name: str) -> str:
 
 
 LayerT = TypeVar("LayerT", bound=type[Layer])
-LAYER_CLASSES: list[type[Layer]] = []
-"""Every registered layer spec class, in registration order (the union is built from it)."""
+REGISTERED: list[type[Layer]] = []
+"""The layer spec classes created so far, in registration order (their modules are loaded)."""
+BY_TYPE: dict[str, type[Layer]] = {}
+"""Each ``type`` value (aliases included) of the classes created so far, and its class."""
 
 
 def register(cls: LayerT) -> LayerT:
     """Class decorator: make a layer spec part of the spec format."""
-    LAYER_CLASSES.append(cls)
+    REGISTERED.append(cls)
+    BY_TYPE.update(dict.fromkeys(type_tags(cls), cls))
     return cls
 
 

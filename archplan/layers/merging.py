@@ -21,21 +21,9 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict, model_validator
 
-from archplan.layers.base import Inference, Layer, LayerShapeError, register
+from archplan.layers.base import Inference, Layer, LayerShapeError, MergeMismatchError, register
 from archplan.rules.receptive import POINTWISE
 from archplan.rules.shapes import Shape, format_shape
-
-
-class MergeMismatchError(LayerShapeError):
-    """Inputs ``first`` and ``second`` of a merge disagree on ``axis``, counted from the end
-    (-1: the last axis, channels for images); None: they differ in rank."""
-
-    def __init__(self, first: int, second: int, axis: int | None, rule: str) -> None:
-        super().__init__(rule)
-        self.first = first
-        self.second = second
-        self.axis = axis
-        self.rule = rule
 
 
 def broadcast(shapes: tuple[Shape, ...]) -> Shape:

@@ -8,10 +8,18 @@ constant per channel). Each output value depends on its input value only: pointw
 
 from __future__ import annotations
 
+import json
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+    model_validator,
+)
 
 from archplan.layers.args import as_tuple
 from archplan.layers.base import Inference, Layer, LayerShapeError, register
@@ -23,8 +31,41 @@ from archplan.rules.shapes import Shape
 OPS_PER_VALUE = 2
 """A multiply and an add (Rescaling), a subtract and a divide (Normalization)."""
 
-Values = Annotated[float | tuple[float, ...], BeforeValidator(as_tuple)]
+def _values(value: object) -> float | tuple[float, ...]:
+    """A finite number, or a non-empty list of them; one message for every other input."""
+    expected = "expected a finite number, or a list of them (one per channel)"
+    items = value if isinstance(value, (list, tuple)) else [value]
+    numbers = [
+        float(item) for item in items
+        if isinstance(item, (int, float)) and not isinstance(item, bool) and math.isfinite(item)
+    ]  # fmt: skip
+    if len(numbers) != len(items) or not numbers:
+        raise ValueError(f"{expected}, got {json.dumps(value)}")
+    return tuple(numbers) if isinstance(value, (list, tuple)) else numbers[0]
+
+
+def _as_json(value: float | tuple[float, ...] | None) -> float | list[float] | None:
+    """A number or a list: said to the serializer, which otherwise warns that a tuple (dumped as
+    a JSON list) is neither a float nor a tuple."""
+    return list(value) if isinstance(value, tuple) else value
+
+
+_NUMBER = {"type": "number"}
+_SERIALIZED = PlainSerializer(_as_json, return_type=Any, when_used="json")
+Values = Annotated[
+    float | tuple[float, ...],
+    PlainValidator(_values),
+    _SERIALIZED,
+    WithJsonSchema({"anyOf": [_NUMBER, {"type": "array", "items": _NUMBER}]}),
+]
 """One number for all channels, or a list of them (one per channel, or a single one)."""
+OptionalValues = Annotated[
+    float | tuple[float, ...] | None,
+    PlainValidator(lambda value: None if value is None else _values(value)),
+    _SERIALIZED,
+    WithJsonSchema({"anyOf": [_NUMBER, {"type": "array", "items": _NUMBER}, {"type": "null"}]}),
+]
+"""Values that may be left out (None): a Normalization's statistics, to adapt."""
 
 
 def _count(value: float | tuple[float, ...]) -> int | None:
@@ -109,12 +150,12 @@ class Normalization(Layer):
     keras_class = "Normalization"
     type: Literal["Normalization"]
     axis: Annotated[int | tuple[int, ...] | None, BeforeValidator(as_tuple)] = -1
-    mean: Values | None = Field(
+    mean: OptionalValues = Field(
         default=None,
         description="The mean to subtract; without mean and variance the layer is to be adapted "
         "on data (Keras then keeps them as 2·C + 1 non-trainable weights).",
     )
-    variance: Values | None = Field(
+    variance: OptionalValues = Field(
         default=None, description="The variance to divide by (its square root); with mean."
     )
     invert: bool = False

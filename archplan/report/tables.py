@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from rich import box
-from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from archplan.engine.memory import Memory, estimate_memory
 from archplan.engine.trace import LayerTrace, Trace
+from archplan.messages import visible
+from archplan.report.layout import ByWidth, Cell, Column, Fragment, cell, table
 from archplan.report.sizes import count_with_size, readable_size
 from archplan.report.styles import (
     COST_STYLE,
@@ -20,7 +19,6 @@ from archplan.report.styles import (
     NAME_STYLE,
     PARAM_STYLE,
     SHAPE_STYLE,
-    TITLE_STYLE,
     UNUSED_STYLE,
 )
 from archplan.rules.receptive import Field
@@ -30,14 +28,14 @@ WIDE_TRACE_WIDTH = 150
 """Below this many columns the trace table stacks arguments and arithmetic under each layer."""
 
 
-def _layer_label(layer: LayerTrace, *, branched: bool = False) -> Text:
+def _layer_label(layer: LayerTrace, *, branched: bool = False) -> Cell:
     """``conv2d (Conv2D)``; in a graph, the names it takes beneath (``← stem, b``)."""
-    label = Text.assemble((layer.name, NAME_STYLE), f" ({layer.type})")
+    first: tuple[Fragment, ...] = ((visible(layer.name), NAME_STYLE), (f" ({layer.type})", ""))
     if not layer.reaches_output:
-        label.append(" unused", style=UNUSED_STYLE)
-    if branched:
-        label.append(f"\n← {', '.join(layer.inputs)}", style=MUTED_STYLE)
-    return label
+        first += ((" unused", UNUSED_STYLE),)
+    if not branched:
+        return (first,)
+    return (first, ((f"← {visible(', '.join(layer.inputs))}", MUTED_STYLE),))
 
 
 def _shapes(layer: LayerTrace) -> str:
@@ -139,108 +137,100 @@ def trace_table(
     """Every layer: arguments, shapes, arithmetic, parameters, MACs, receptive field; totals."""
     memory = estimate_memory(trace, bytes_per_value=bytes_per_param, batch_size=batch_size)
     footer = (_totals(trace, bytes_per_param), _costs(trace, memory))
-    return _ByWidth(
-        wide=Group(_wide_trace_rows(trace), *footer),
-        narrow=Group(_narrow_trace_rows(trace), *footer),
-        min_wide_width=WIDE_TRACE_WIDTH,
+    rows = ByWidth(
+        lambda: _wide_trace_rows(trace), lambda: _narrow_trace_rows(trace), WIDE_TRACE_WIDTH
     )
+    return Group(rows, *footer)
 
 
-@dataclass(frozen=True)
-class _ByWidth:
-    """One of two layouts, chosen by the width the console gives when it renders."""
-
-    wide: RenderableType
-    narrow: RenderableType
-    min_wide_width: int
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield self.wide if options.max_width >= self.min_wide_width else self.narrow
+def _title(trace: Trace, what: str) -> Text:
+    """``tutorial-convnet: input (32, 32, 3)``; the name shown as the characters it holds."""
+    return Text(f"{visible(trace.name)}: {what}")
 
 
-def _trace_frame(trace: Trace) -> Table:
-    return Table(
-        title=f"{trace.name}: input {format_shape(trace.input_shape)}",
-        title_style=TITLE_STYLE,
-        box=box.SIMPLE_HEAD,
-        header_style=HEADER_STYLE,
-    )
+WIDE_COLUMNS = (
+    Column("#", justify="right", style=MUTED_STYLE),
+    Column("Layer (type)", no_wrap=True),
+    Column("Arguments", fold=True),
+    Column("Input → Output", style=SHAPE_STYLE),
+    Column("Arithmetic", fold=True),
+    Column("Params", justify="right", style=PARAM_STYLE),
+    Column("MACs", justify="right", style=COST_STYLE, no_wrap=True),
+    Column("RF (jump)", justify="right", style=FIELD_STYLE, no_wrap=True),
+)
+"""One column per fact, for terminals wide enough to show a layer on one line."""
+
+NARROW_COLUMNS = (
+    Column("#", justify="right", style=MUTED_STYLE),
+    Column("Layer (type) · arguments · arithmetic", fold=True),
+    Column("Output", style=SHAPE_STYLE, no_wrap=True),
+    Column("Params", justify="right", style=PARAM_STYLE, no_wrap=True),
+    Column("MACs", justify="right", style=COST_STYLE, no_wrap=True),
+    Column("RF (jump)", justify="right", style=FIELD_STYLE, no_wrap=True),
+)
+"""Arguments and arithmetic stacked under each layer's name, for 80-column terminals."""
 
 
-def _wide_trace_rows(trace: Trace) -> Table:
-    """One column per fact, for terminals wide enough to show a layer on one line."""
-    table = _trace_frame(trace)
-    table.add_column("#", justify="right", style=MUTED_STYLE)
-    table.add_column("Layer (type)", no_wrap=True)
-    table.add_column("Arguments")
-    table.add_column("Input → Output", style=SHAPE_STYLE)
-    table.add_column("Arithmetic")
-    table.add_column("Params", justify="right", style=PARAM_STYLE)
-    table.add_column("MACs", justify="right", style=COST_STYLE, no_wrap=True)
-    table.add_column("RF (jump)", justify="right", style=FIELD_STYLE, no_wrap=True)
+def _wide_trace_rows(trace: Trace) -> RenderableType:
     branched = trace.branched
-    for layer in trace.layers:
-        table.add_row(
-            str(layer.index),
+    rows = [
+        (
+            cell(str(layer.index)),
             _layer_label(layer, branched=branched),
-            layer.arguments,
-            _shapes(layer),
-            "\n".join(layer.arithmetic),
-            f"{layer.params:,}",
-            compact(layer.macs),
-            field_cell(layer.field),
+            cell(layer.arguments),
+            cell(_shapes(layer)),
+            cell("\n".join(layer.arithmetic)),
+            cell(f"{layer.params:,}"),
+            cell(compact(layer.macs)),
+            cell(field_cell(layer.field)),
         )
-    return table
+        for layer in trace.layers
+    ]
+    return table(_title(trace, f"input {format_shape(trace.input_shape)}"), WIDE_COLUMNS, rows)
 
 
-def _narrow_trace_rows(trace: Trace) -> Table:
-    """Arguments and arithmetic stacked under each layer's name, for 80-column terminals."""
-    table = _trace_frame(trace)
-    table.add_column("#", justify="right", style=MUTED_STYLE)
-    table.add_column("Layer (type) · arguments · arithmetic", overflow="fold")
-    table.add_column("Output", style=SHAPE_STYLE, no_wrap=True)
-    table.add_column("Params", justify="right", style=PARAM_STYLE, no_wrap=True)
-    table.add_column("MACs", justify="right", style=COST_STYLE, no_wrap=True)
-    table.add_column("RF (jump)", justify="right", style=FIELD_STYLE, no_wrap=True)
+def _narrow_trace_rows(trace: Trace) -> RenderableType:
     branched = trace.branched
+    rows = []
     for layer in trace.layers:
-        cell = _layer_label(layer, branched=branched)
-        for detail in (layer.arguments, *layer.arithmetic):
-            if detail:
-                cell.append(f"\n  {detail}", style=MUTED_STYLE)
-        table.add_row(
-            str(layer.index),
-            cell,
-            "×".join(map(str, layer.output_shape)),
-            f"{layer.params:,}",
-            compact(layer.macs),
-            field_cell(layer.field),
+        facts = (layer.arguments, *layer.arithmetic)
+        details = tuple(((f"  {fact}", MUTED_STYLE),) for fact in facts if fact)
+        rows.append(
+            (
+                cell(str(layer.index)),
+                _layer_label(layer, branched=branched) + details,
+                cell("×".join(map(str, layer.output_shape))),
+                cell(f"{layer.params:,}"),
+                cell(compact(layer.macs)),
+                cell(field_cell(layer.field)),
+            )
         )
-    return table
+    return table(_title(trace, f"input {format_shape(trace.input_shape)}"), NARROW_COLUMNS, rows)
+
+
+PARAMS_COLUMNS = (
+    Column("#", justify="right", style=MUTED_STYLE),
+    Column("Layer (type)", fold=True),
+    Column("Formula", no_wrap=True),
+    Column("Trainable", justify="right", no_wrap=True),
+    Column("Non-trainable", justify="right", no_wrap=True),
+    Column("Params", justify="right", style=PARAM_STYLE, no_wrap=True),
+)
 
 
 def params_table(trace: Trace, *, bytes_per_param: int = 4) -> RenderableType:
     """Every layer's parameter formula and trainable / non-trainable counts; then totals."""
-    table = Table(
-        title=f"{trace.name}: parameters",
-        title_style=TITLE_STYLE,
-        box=box.SIMPLE_HEAD,
-        header_style=HEADER_STYLE,
-    )
-    table.add_column("#", justify="right", style=MUTED_STYLE)
-    table.add_column("Layer (type)", overflow="fold")
-    table.add_column("Formula", no_wrap=True)
-    table.add_column("Trainable", justify="right", no_wrap=True)
-    table.add_column("Non-trainable", justify="right", no_wrap=True)
-    table.add_column("Params", justify="right", style=PARAM_STYLE, no_wrap=True)
     branched = trace.branched
-    for layer in trace.layers:
-        table.add_row(
-            str(layer.index),
+    rows = [
+        (
+            cell(str(layer.index)),
             _layer_label(layer, branched=branched),
-            layer.param_formula,
-            f"{layer.trainable_params:,}",
-            f"{layer.non_trainable_params:,}",
-            f"{layer.params:,}",
+            cell(layer.param_formula),
+            cell(f"{layer.trainable_params:,}"),
+            cell(f"{layer.non_trainable_params:,}"),
+            cell(f"{layer.params:,}"),
         )
-    return Group(table, _totals(trace, bytes_per_param))
+        for layer in trace.layers
+    ]
+    listing = table(_title(trace, "parameters"), PARAMS_COLUMNS, rows)
+    return Group(listing, _totals(trace, bytes_per_param))

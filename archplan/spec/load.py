@@ -15,20 +15,17 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from archplan.errors import SpecError
-from archplan.layers import layer_types
+from archplan.layers import FAMILY_OF, layer_class, type_names
+from archplan.layers.base import Layer
 from archplan.messages import layer_label, suggest
+from archplan.spec.files import read_json
 from archplan.spec.network import Network
-from archplan.spec.training import fields_at, without_tags
 
 
 def load_spec(path: str | Path) -> Network:
     """Read, parse and validate the spec at ``path``; its name defaults to the file's stem."""
     path = Path(path)
-    text = _read_text(path)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise SpecError(_json_problem(path, error)) from None
+    data = read_json(path, where_to_look=" (ready specs are in specs/)")
     return parse_spec(data, source=str(path), default_name=path.stem)
 
 
@@ -48,34 +45,6 @@ def parse_spec(data: Any, *, source: str = "<spec>", default_name: str = "networ
     return network
 
 
-def _read_text(path: Path) -> str:
-    if path.is_dir():
-        raise SpecError(f"{path}: is a directory, not a spec file; name a .json file inside it")
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise SpecError(
-            f"{path}: no such file; check the path (ready specs are in specs/)"
-        ) from None
-    except OSError as error:
-        raise SpecError(f"{path}: cannot be read ({error.strerror})") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        bad = raw[error.start : error.start + 1].hex()
-        raise SpecError(
-            f"{path}: is not UTF-8 text (byte 0x{bad} at offset {error.start}); "
-            "save the spec as UTF-8 JSON"
-        ) from None
-
-
-def _json_problem(path: Path, error: json.JSONDecodeError) -> str:
-    where = f"{path}:{error.lineno}:{error.colno}"
-    if error.pos >= len(error.doc.rstrip()):
-        return f"{where}: the JSON ends too early ({error.msg}); is the file truncated?"
-    return f"{where}: invalid JSON: {error.msg}"
-
-
 def _describe(source: str, data: Mapping[str, Any], error: ErrorDetails) -> str:
     """One line for one pydantic error: where it is, in the spec's own terms, and what to do."""
     loc = list(error["loc"])
@@ -83,9 +52,11 @@ def _describe(source: str, data: Mapping[str, Any], error: ErrorDetails) -> str:
     if len(loc) >= 2 and loc[0] == "layers" and isinstance(loc[1], int):
         where.append(_layer_label(data, loc[1]))
         loc = loc[2:]
-        if loc and isinstance(loc[0], str) and loc[0] in layer_types():
+        if loc and isinstance(loc[0], str) and loc[0] in FAMILY_OF:
             loc = loc[1:]  # the discriminator's tag, already in the label
     if loc[:1] == ["training"]:
+        from archplan.spec.training import without_tags
+
         loc = without_tags(loc)  # the unions' tags, which the spec never spells
     field = ".".join(str(part) for part in loc)
     if field:
@@ -105,6 +76,16 @@ def _layer_label(data: Mapping[str, Any], index: int) -> str:
     )
 
 
+def _layer_at(data: Mapping[str, Any], loc: tuple[int | str, ...]) -> type[Layer] | None:
+    """The class of the layer an error inside ``layers[i]`` is about, from the raw spec."""
+    if len(loc) < 3 or loc[0] != "layers" or not isinstance(loc[1], int):
+        return None
+    layers = data.get("layers")
+    raw = layers[loc[1]] if isinstance(layers, list) and loc[1] < len(layers) else None
+    kind = raw.get("type") if isinstance(raw, Mapping) else None
+    return layer_class(kind) if isinstance(kind, str) else None
+
+
 def _message(error: ErrorDetails, data: Mapping[str, Any]) -> str:
     kind, ctx, received = error["type"], error.get("ctx", {}), error.get("input")
     if (
@@ -113,13 +94,16 @@ def _message(error: ErrorDetails, data: Mapping[str, Any]) -> str:
         and "layers" in error["loc"]
     ):
         tag = str(ctx.get("tag"))
-        known = sorted(layer_types())
+        known = type_names()
         return f"unknown layer type {tag!r}{suggest(tag, known)}; known types: {', '.join(known)}"
     if kind == "union_tag_not_found":
-        return f"missing 'type' (one of {ctx.get('expected_tags')})"
+        return (
+            "missing 'type': give the layer's Keras class, e.g. \"type\": \"Conv2D\" "
+            f"(known types: {', '.join(type_names())})"
+        )
     if kind == "extra_forbidden":
         name = str(error["loc"][-1])
-        return f"unknown argument {name!r}{suggest(name, _known_fields(error))}"
+        return f"unknown argument {name!r}{suggest(name, _known_fields(error, data))}"
     if kind == "missing":
         return "missing; this argument is required"
     message = error["msg"].removeprefix("Value error, ")
@@ -128,13 +112,15 @@ def _message(error: ErrorDetails, data: Mapping[str, Any]) -> str:
     return f"{message[0].lower()}{message[1:]}, got {json.dumps(received)}"
 
 
-def _known_fields(error: ErrorDetails) -> list[str]:
+def _known_fields(error: ErrorDetails, data: Mapping[str, Any]) -> list[str]:
     """The argument names valid where an unknown one was found, for a did-you-mean."""
     loc = error["loc"]
-    for part in loc:
-        if isinstance(part, str) and part in layer_types():
-            return list(layer_types()[part].model_fields)
+    layer = _layer_at(data, loc)
+    if layer is not None:
+        return list(layer.model_fields)
     if loc[:1] == ("training",):
+        from archplan.spec.training import fields_at
+
         return fields_at(loc[:-1])
     if loc[:1] == ("input",):
         from archplan.spec.network import InputSpec

@@ -9,16 +9,30 @@ layer with the names it takes, for whatever walks the graph (the engine, the Ker
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    SerializeAsAny,
+    create_model,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
-from archplan.layers import AnyLayer, Layer
-from archplan.layers.args import PositiveInt
+from archplan.layers import Layer, any_layer, layer_class, type_names
+from archplan.layers.args import PositiveInt, check_printable
 from archplan.messages import layer_label, suggest
 from archplan.rules.shapes import Shape
-from archplan.spec.training import Training
+
+if TYPE_CHECKING:
+    from archplan.spec.training import Training
 
 INPUT = "input"
 """The name a layer's ``inputs`` uses for the network's input."""
@@ -27,7 +41,9 @@ INPUT = "input"
 class InputSpec(BaseModel):
     """The shape of one sample: height, width, channels (channels last), no batch axis."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, defer_build=True, allow_inf_nan=False
+    )
 
     shape: Annotated[tuple[PositiveInt, ...], Field(min_length=1)]
 
@@ -48,21 +64,82 @@ class Node:
         return layer_label(self.index, self.name, self.layer.keras_class)
 
 
+def _layer_of_its_type(value: object) -> Layer:
+    """Validate one layer with the class its ``type`` names, loading only that class's family.
+
+    The errors are those a discriminated union of every layer class would give, without building
+    that union: a spec of three layer types costs three classes, not forty.
+    """
+    if isinstance(value, Layer):
+        return value
+    if not isinstance(value, Mapping):
+        raise PydanticCustomError("dict_type", "Input should be an object")
+    if "type" not in value:
+        raise PydanticCustomError(
+            "union_tag_not_found",
+            "Unable to extract tag using discriminator {discriminator}",
+            {"discriminator": "'type'"},
+        )
+    tag = value["type"]
+    cls = layer_class(tag) if isinstance(tag, str) else None
+    if cls is None:
+        raise PydanticCustomError(
+            "union_tag_invalid",
+            "Input tag '{tag}' found using {discriminator} does not match any of the expected "
+            "tags: {expected_tags}",
+            {
+                "discriminator": "'type'",
+                "tag": str(tag),
+                "expected_tags": ", ".join(repr(name) for name in type_names()),
+            },
+        )
+    return cls.model_validate_json(json.dumps(dict(value)))  # JSON's rules, as the file's
+
+
+LayerSpec = SerializeAsAny[Annotated[Layer, PlainValidator(_layer_of_its_type)]]
+"""Any layer spec, validated by the class its ``type`` names and dumped with all its fields."""
+
+
+def _training_block(value: object) -> Training:
+    """Validate a training block on its own: a spec without one never loads the block's models."""
+    from archplan.spec.training import Training
+
+    if isinstance(value, Training):
+        return value
+    return Training.model_validate_json(json.dumps(value))
+
+
+if TYPE_CHECKING:
+    TrainingSpec = Training
+else:
+    TrainingSpec = Annotated[Any, PlainValidator(_training_block)]
+    """The optional ``training`` block, loaded and validated only when a spec has one."""
+
+
 class Network(BaseModel):
     """A whole spec file."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        frozen=True,
+        populate_by_name=True,
+        defer_build=True,
+        allow_inf_nan=False,
+    )
 
     json_schema_url: str | None = Field(
         default=None,
         alias="$schema",
         description="Optional: the JSON Schema editors validate with.",
     )
-    name: str | None = Field(default=None, description="Defaults to the spec file's stem.")
+    name: Annotated[str, AfterValidator(check_printable)] | None = Field(
+        default=None, description="Defaults to the spec file's stem."
+    )
     description: str | None = None
     input: InputSpec
-    layers: Annotated[list[AnyLayer], Field(min_length=1)]
-    training: Training | None = None
+    layers: Annotated[list[LayerSpec], Field(min_length=1)]
+    training: TrainingSpec | None = None
 
     @model_validator(mode="after")
     def _names_and_references(self) -> Network:
@@ -101,6 +178,8 @@ class Network(BaseModel):
     @property
     def training_settings(self) -> Training:
         """The spec's training block, or Keras' defaults when it has none."""
+        from archplan.spec.training import Training
+
         return self.training or Training()
 
     def layer_names(self) -> list[str]:
@@ -126,6 +205,21 @@ class Network(BaseModel):
             )
             for index, (layer, name) in enumerate(zip(self.layers, names, strict=True))
         ]
+
+
+def network_json_schema() -> dict[str, Any]:
+    """The spec format's JSON Schema, for editors: every layer type in it (all are loaded)."""
+    from archplan.spec.training import Training
+
+    every_layer = any_layer()
+    complete = create_model(
+        "Network",
+        __base__=Network,
+        __doc__=Network.__doc__,
+        layers=(Annotated[list[every_layer], Field(min_length=1)], ...),  # type: ignore[valid-type]
+        training=(Training | None, None),
+    )
+    return complete.model_json_schema(by_alias=True)
 
 
 def _reference_problem(

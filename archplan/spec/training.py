@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Union, cast
 
 from pydantic import (
     BaseModel,
@@ -27,6 +27,7 @@ from pydantic import (
 
 from archplan.layers.args import PositiveInt, type_tags
 from archplan.messages import suggest
+from archplan.spec.defaults import BATCH_SIZE, OPTIMIZER
 
 PositiveFloat = Annotated[float, Field(gt=0.0)]
 NonNegativeFloat = Annotated[float, Field(ge=0.0)]
@@ -35,12 +36,12 @@ Proportion = Annotated[float, Field(ge=0.0, lt=1.0)]
 """A share below one: momentum, a decay rate, the validation split, label smoothing."""
 UnitInterval = Annotated[float, Field(ge=0.0, le=1.0)]
 
-DEFAULT_BATCH_SIZE = 32
-"""Keras' ``fit`` default, for a spec without a training block or without ``batch_size``."""
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, defer_build=True, allow_inf_nan=False
+    )
 
 
 def _one_length(name: str, steps: float | None, epochs: float | None, *, required: bool) -> None:
@@ -285,10 +286,33 @@ OPTIMIZER_NAMES = {name.lower(): name for name in OPTIMIZERS}
 
 
 def _optimizer_from_name(value: Any) -> Any:
-    """Accept Keras' string shorthand (``"adam"``) for an optimizer with its defaults."""
+    """Keras' string shorthand (``"adam"``) for an optimizer with its defaults, and an object's
+    ``type`` in either spelling (``"Adam"``, ``"adam"``); anything else, said plainly."""
     if isinstance(value, str):
-        return {"type": OPTIMIZER_NAMES.get(value.lower(), value)}
-    return value
+        return {"type": _optimizer_type(value)}
+    if isinstance(value, Mapping):
+        if "type" not in value:
+            raise ValueError(f"an optimizer needs a 'type': one of {', '.join(OPTIMIZERS)}")
+        return {**value, "type": _optimizer_type(value["type"])}
+    if isinstance(value, BaseModel):
+        return value
+    raise ValueError(
+        f'expected an optimizer\'s name ("adam") or an object ({{"type": "Adam", ...}}), '
+        f"got {json.dumps(value)}"
+    )
+
+
+def _optimizer_type(name: object) -> str:
+    """The class name for Keras' name or the class name itself; an unknown one is refused."""
+    known = OPTIMIZER_NAMES.get(name.lower()) if isinstance(name, str) else None
+    if known is None:
+        choices = ", ".join(OPTIMIZERS)
+        hint = suggest(name, [*OPTIMIZERS, *OPTIMIZER_NAMES]) if isinstance(name, str) else ""
+        raise ValueError(
+            f"unknown optimizer {json.dumps(name)}{hint}; archplan knows {choices} "
+            "(or Keras' lowercase names: sgd, adam, adamw, rmsprop)"
+        )
+    return known
 
 
 Optimizer = Annotated[
@@ -351,16 +375,21 @@ def _accuracy() -> list[Literal["accuracy"]]:
     return ["accuracy"]
 
 
+def default_optimizer() -> Optimizer:
+    """Keras' ``compile`` default optimizer, with its own defaults."""
+    return cast("Optimizer", OPTIMIZERS[OPTIMIZER].model_validate({"type": OPTIMIZER}))
+
+
 class Training(_Strict):
     """How to fit the network: optimizer, loss, metrics, epochs, batches, validation, scaling."""
 
-    optimizer: Optimizer = Field(default_factory=lambda: RMSprop(type="RMSprop"))
+    optimizer: Optimizer = Field(default_factory=default_optimizer)
     loss: Literal["categorical_crossentropy", "sparse_categorical_crossentropy"] = (
         "categorical_crossentropy"
     )
     metrics: list[Literal["accuracy"]] = Field(default_factory=_accuracy)
     epochs: Annotated[int, Field(gt=0)] = 1
-    batch_size: Annotated[int, Field(gt=0)] = DEFAULT_BATCH_SIZE
+    batch_size: Annotated[int, Field(gt=0)] = BATCH_SIZE
     validation_split: Proportion = 0.0
     rescale: Rescale = Field(default_factory=Rescale)
     seed: int | None = None

@@ -177,7 +177,7 @@ def test_unexpected_failures_exit_1_without_traceback(monkeypatch: pytest.Monkey
     def broken(*_: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("archplan.cli.options.trace_network", broken)
+    monkeypatch.setattr("archplan.engine.trace.trace_network", broken)
     code, _, err = invoke("trace", TUTORIAL)
     assert code == 1
     assert err.startswith("internal error: RuntimeError: boom (a bug in archplan;")

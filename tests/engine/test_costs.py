@@ -15,7 +15,8 @@ from archplan.engine.memory import estimate_memory, optimizer_slots
 from archplan.engine.trace import LayerTrace, Trace
 from archplan.layers import LAYER_CLASSES, layer_types
 from archplan.rules.costs import pointwise_ops, reduction_ops
-from archplan.spec.training import DEFAULT_BATCH_SIZE, SGD, Adam, RMSprop
+from archplan.spec import defaults
+from archplan.spec.training import SGD, Adam, RMSprop, Training, default_optimizer
 from tests.conftest import SPECS, chain
 
 # Each count below is k_h·k_w·C_in·C_out·H_out·W_out for a convolution, in·out for Dense.
@@ -188,7 +189,7 @@ def test_dimensioning_memory_defaults_to_rmsprop_and_batch_32() -> None:
     assert (memory.batch_size, memory.optimizer, memory.optimizer_slots) == (10, "RMSprop", 1)
     assert memory.activation_bytes_per_batch == activations * 2 * 10
     assert memory.training_bytes == 3 * 8228 * 2 + 10 * 3072 * 2 + activations * 2 * 10
-    assert estimate_memory(traced("tutorial-dimensioning")).batch_size == DEFAULT_BATCH_SIZE == 32
+    assert estimate_memory(traced("tutorial-dimensioning")).batch_size == defaults.BATCH_SIZE == 32
 
 
 @pytest.mark.parametrize(
@@ -279,3 +280,11 @@ def test_rows_sum_to_totals(trace: Trace, batch: int, size: int) -> None:
         assert layer.other_ops >= 0
         expected = weight_products(layer)
         assert layer.macs == (0 if expected is None else expected), layer
+
+
+def test_the_plain_defaults_are_the_training_blocks_own() -> None:
+    """A spec without a training block is estimated from plain values: they must be the models'."""
+    assert Training().batch_size == defaults.BATCH_SIZE
+    assert Training().optimizer == default_optimizer()
+    assert default_optimizer().type == defaults.OPTIMIZER
+    assert optimizer_slots(default_optimizer()) == defaults.OPTIMIZER_SLOTS

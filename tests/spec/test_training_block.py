@@ -184,8 +184,15 @@ def test_invalid_optimizer_or_schedule(block: dict[str, Any], expected: str) -> 
     ("block", "expected"),
     [
         ({"optimizer": "adamx"},
-         "<spec>: training.optimizer: input tag 'adamx' found using 'type' does not match any of the expected "
-         "tags: 'SGD', 'Adam', 'AdamW', 'RMSprop', got {\"type\": \"adamx\"}"),
+         "<spec>: training.optimizer: unknown optimizer \"adamx\" (did you mean 'adam'?); archplan knows SGD, "
+         "Adam, AdamW, RMSprop (or Keras' lowercase names: sgd, adam, adamw, rmsprop)"),
+        ({"optimizer": {"type": "Adagrad"}},
+         "<spec>: training.optimizer: unknown optimizer \"Adagrad\" (did you mean 'adam'?); archplan knows SGD, "
+         "Adam, AdamW, RMSprop (or Keras' lowercase names: sgd, adam, adamw, rmsprop)"),
+        ({"optimizer": {"learning_rate": 0.1}},
+         "<spec>: training.optimizer: an optimizer needs a 'type': one of SGD, Adam, AdamW, RMSprop"),
+        ({"optimizer": 5},
+         "<spec>: training.optimizer: expected an optimizer's name (\"adam\") or an object ({\"type\": \"Adam\", ...}), got 5"),
         ({"label_smoothing": 1.0}, "<spec>: training.label_smoothing: input should be less than 1, got 1.0"),
         ({"label_smoothing": -0.1}, "<spec>: training.label_smoothing: input should be greater than or equal to 0, got -0.1"),
         ({"loss": "sparse_categorical_crossentropy", "label_smoothing": 0.1},
@@ -262,3 +269,8 @@ def test_piecewise_accepts_exactly_increasing_boundaries_with_one_more_value(
         assert not valid
     else:
         assert valid
+
+
+@pytest.mark.parametrize("spelling", ["adam", "Adam", {"type": "adam"}, {"type": "ADAM"}, {"type": "Adam"}])
+def test_an_optimizer_is_named_as_keras_or_its_class_names_it(spelling: Any) -> None:
+    assert training({"optimizer": spelling}).optimizer.type == "Adam"

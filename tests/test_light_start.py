@@ -1,0 +1,87 @@
+"""A light start: each command loads and builds only what it uses (issue: a one-way house, §2).
+
+pydantic "builds" a model (its validator and serializer) on first use; archplan's models defer
+that, and the spec's layer families and training block are loaded only when a spec names them.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from archplan.layers import FAMILIES, FAMILY_OF, all_layer_classes
+from archplan.layers.args import type_tags
+from tests.conftest import ROOT, SPECS
+
+PROBE = """
+import json, sys
+args = sys.argv[1:]
+if args[0] == "import":
+    __import__(args[1])
+else:
+    from typer.testing import CliRunner
+    from archplan.cli import app
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+loaded_pydantic = "pydantic" in sys.modules
+from pydantic import BaseModel
+def subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from subclasses(sub)
+ours = [c for c in subclasses(BaseModel) if c.__module__.startswith("archplan.")]
+print(json.dumps({
+    "created": sorted({c.__name__ for c in ours}),
+    "built": sorted({c.__name__ for c in ours if c.__pydantic_complete__}),
+    "modules": sorted(m for m in sys.modules if m.startswith("archplan")),
+    "pydantic": loaded_pydantic,
+}))
+"""
+
+
+def probe(*args: str) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["trace", "--help"]])
+def test_version_and_help_create_no_model(args: list[str]) -> None:
+    loaded = probe(*args)
+    assert loaded["created"] == []
+    assert not any(str(m).startswith(("archplan.spec", "archplan.layers")) for m in loaded["modules"])  # type: ignore[attr-defined]
+
+
+def test_a_decoder_process_loads_no_pydantic_at_all() -> None:
+    loaded = probe("import", "archplan.data.worker")
+    assert loaded["created"] == []
+    assert loaded["pydantic"] is False
+
+
+def test_trace_builds_only_the_layer_classes_its_spec_names() -> None:
+    loaded = probe("trace", str(SPECS / "tutorial-dimensioning.json"))
+    spec = json.loads((SPECS / "tutorial-dimensioning.json").read_text())
+    named = {layer["type"] for layer in spec["layers"]}
+    layer_classes = {cls.__name__ for cls in all_layer_classes()}
+    assert set(loaded["built"]) & layer_classes == named
+    families = {FAMILY_OF[name] for name in named}
+    loaded_families = {str(m).rsplit(".", 1)[-1] for m in loaded["modules"]} & set(FAMILIES)  # type: ignore[attr-defined]
+    assert loaded_families == families
+
+
+def test_schema_still_holds_every_layer_type() -> None:
+    loaded = probe("schema")
+    assert set(loaded["created"]) >= {cls.__name__ for cls in all_layer_classes()}
+
+
+def test_the_family_index_is_the_classes_own() -> None:
+    """FAMILIES says where each type lives; it must say what the classes say, no more, no less."""
+    from_classes = {
+        tag: cls.__module__.rsplit(".", 1)[-1] for cls in all_layer_classes() for tag in type_tags(cls)
+    }
+    assert from_classes == FAMILY_OF
