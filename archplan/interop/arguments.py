@@ -8,6 +8,7 @@ Keras' default". The import writes these into the spec; the export writes them i
 from __future__ import annotations
 
 import json
+import struct
 from typing import Any
 
 from pydantic import ValidationError
@@ -58,9 +59,11 @@ def given_arguments(layer: Layer) -> dict[str, Any]:
 
 
 def _json_value(value: Any, dumped: Any) -> Any:
-    """A field as spec JSON; a regularizer in archplan's short form ``{"l2": 0.0005}``."""
+    """A field as spec JSON; a regularizer in archplan's short form ``{"l2": 0.0005}`` (both
+    penalties when neither is set: Keras' ``L1L2()``)."""
     if isinstance(value, Regularizer):
-        return {key: penalty for key, penalty in (("l1", value.l1), ("l2", value.l2)) if penalty}
+        penalties = {"l1": value.l1, "l2": value.l2}
+        return {key: penalty for key, penalty in penalties.items() if penalty} or penalties
     return dumped
 
 
@@ -98,3 +101,21 @@ def _reads_back(layer: Layer, name: str, candidate: Any) -> bool:
     except ValidationError:
         return False
     return same_value(getattr(again, name), getattr(layer, name))
+
+
+def shortest_float32(value: Any) -> Any:
+    """A float32 value as Keras stores it (0.01 comes back as 0.009999999776482582) written as the
+    shortest decimal of the same float32; any other value as it is."""
+    if not isinstance(value, float):
+        return value
+    try:
+        single = struct.unpack("f", struct.pack("f", value))[0]
+    except (OverflowError, struct.error):
+        return value
+    if single != value:
+        return value
+    for digits in range(1, 10):
+        shorter = float(f"{value:.{digits}g}")
+        if struct.unpack("f", struct.pack("f", shorter))[0] == single:
+            return shorter
+    return value

@@ -10,17 +10,15 @@ Keras stores an optimizer's rate as a float32 variable (0.001 comes back as
 from __future__ import annotations
 
 import json
-import struct
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
 
+from archplan.interop.arguments import shortest_float32
 from archplan.interop.from_keras import Notes
 from archplan.spec.training import OPTIMIZER_NAMES, OPTIMIZERS, SCHEDULES, Training
 
-TRAINING = "(training)"
-"""Where a training setting was, in the notes."""
 OPTIMIZER_SETTINGS: dict[str, Any] = {
     "clipvalue": None,
     "use_ema": False,
@@ -53,7 +51,7 @@ def training_block(compiled: Mapping[str, Any] | None, notes: Notes) -> dict[str
     try:
         training = Training.model_validate_json(json.dumps(block))
     except ValidationError as error:
-        notes.add(f"the training settings ({error.errors()[0]['msg']})", TRAINING)
+        notes.add_training(f"the training settings ({error.errors()[0]['msg']})")
         return None
     given = training.model_dump(mode="json", exclude_defaults=True)
     if "optimizer" in block:  # its type tells which defaults apply, even when all are defaults
@@ -65,13 +63,13 @@ def _optimizer(value: Any, notes: Notes) -> dict[str, Any] | None:
     if isinstance(value, str):
         name = OPTIMIZER_NAMES.get(value.lower())
         if name is None:
-            notes.add(f"optimizer {value!r} (archplan knows {', '.join(OPTIMIZERS)})", TRAINING)
+            notes.add_training(f"optimizer {value!r} (archplan knows {', '.join(OPTIMIZERS)})")
         return None if name is None else {"type": name}
     if not isinstance(value, Mapping):
         return None
     kind = value.get("class_name")
     if kind not in OPTIMIZERS:
-        notes.add(f"optimizer {kind!r} (archplan knows {', '.join(OPTIMIZERS)})", TRAINING)
+        notes.add_training(f"optimizer {kind!r} (archplan knows {', '.join(OPTIMIZERS)})")
         return None
     fields = OPTIMIZERS[str(kind)].model_fields
     optimizer: dict[str, Any] = {"type": kind}
@@ -81,28 +79,27 @@ def _optimizer(value: Any, notes: Notes) -> dict[str, Any] | None:
             if rate is not None:
                 optimizer[key] = rate
         elif key in fields and key != "type":
-            optimizer[key] = _clean(setting)
+            optimizer[key] = shortest_float32(setting)
         elif key in OPTIMIZER_SETTINGS and setting != OPTIMIZER_SETTINGS[key]:
-            notes.add(f"optimizer {key}={setting!r}", TRAINING)
+            notes.add_training(f"optimizer {key}={setting!r}")
         elif key != "name" and key not in OPTIMIZER_SETTINGS:
-            notes.add(f"optimizer {key} (a Keras argument archplan does not know)", TRAINING)
+            notes.add_training(f"optimizer {key} (a Keras argument archplan does not know)")
     return optimizer
 
 
 def _learning_rate(value: Any, notes: Notes) -> Any:
     """A number, or a Keras schedule the spec has (its lengths in steps, as Keras keeps them)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _clean(value)
+        return shortest_float32(value)
     kind = value.get("class_name") if isinstance(value, Mapping) else None
     if kind not in KERAS_SCHEDULES:
         shown = kind or type(value).__name__
-        notes.add(f"learning_rate schedule {shown!r} (the spec keeps the default)", TRAINING)
+        notes.add_training(f"learning_rate schedule {shown!r} (the spec keeps the default)")
         return None
     fields = SCHEDULES[str(kind)].model_fields
     config = value.get("config") or {}
-    return {"type": kind} | {
-        key: _clean(setting) for key, setting in config.items() if key in fields and key != "type"
-    }
+    kept = {key: setting for key, setting in config.items() if key in fields and key != "type"}
+    return {"type": kind} | {key: shortest_float32(setting) for key, setting in kept.items()}
 
 
 def _loss(value: Any, notes: Notes) -> dict[str, Any]:
@@ -110,15 +107,15 @@ def _loss(value: Any, notes: Notes) -> dict[str, Any]:
     if kind not in LOSSES:
         if value is not None:
             shown = kind if isinstance(kind, str) else type(value).__name__
-            notes.add(f"loss {shown!r} (archplan knows the two cross-entropies)", TRAINING)
+            notes.add_training(f"loss {shown!r} (archplan knows the two cross-entropies)")
         return {}
     config = (value.get("config") or {}) if isinstance(value, Mapping) else {}
     if config.get("from_logits"):
-        notes.add("loss from_logits=True", TRAINING)
+        notes.add_training("loss from_logits=True")
     block: dict[str, Any] = {"loss": LOSSES[str(kind)]}
     smoothing = config.get("label_smoothing") or 0.0
     if smoothing:
-        block["label_smoothing"] = _clean(smoothing)
+        block["label_smoothing"] = shortest_float32(smoothing)
     return block
 
 
@@ -131,22 +128,5 @@ def _metrics(value: Any, notes: Notes) -> list[str]:
             kept.append("accuracy")
         else:
             shown = metric.get("class_name") if isinstance(metric, Mapping) else metric
-            notes.add(f"metric {shown!r} (archplan keeps accuracy only)", TRAINING)
+            notes.add_training(f"metric {shown!r} (archplan keeps accuracy only)")
     return kept
-
-
-def _clean(value: Any) -> Any:
-    """A float32 value (as Keras stores a rate) as the shortest decimal of the same float32."""
-    if not isinstance(value, float):
-        return value
-    try:
-        single = struct.unpack("f", struct.pack("f", value))[0]
-    except (OverflowError, struct.error):
-        return value
-    if single != value:
-        return value
-    for digits in range(1, 10):
-        shorter = float(f"{value:.{digits}g}")
-        if struct.unpack("f", struct.pack("f", shorter))[0] == single:
-            return shorter
-    return value

@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from archplan.interop.arguments import argument_names, given_arguments
+from archplan.interop.arguments import argument_names, given_arguments, shortest_float32
 from archplan.interop.graph import KerasNode, Tensor
 from archplan.layers import LAYER_CLASSES, Layer
 from archplan.layers.args import ACTIVATIONS, KERAS_REGULARIZERS
@@ -73,19 +73,25 @@ class Unsupported:
 
 @dataclass
 class Notes:
-    """Settings left out of the spec, each with the layers that had them."""
+    """Settings left out of the spec: each layer setting with the layers that had them, and the
+    compile configuration's."""
 
     left_out: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    training: list[str] = field(default_factory=list)
 
     def add(self, setting: str, layer: str) -> None:
         self.left_out[setting].append(layer)
 
+    def add_training(self, setting: str) -> None:
+        self.training.append(setting)
+
     def lines(self) -> list[str]:
-        """One line per setting: ``kernel_initializer (VarianceScaling) on 3 layers (a, b, c)``."""
+        """One line per setting, with the layers that had it (the most common first)."""
+        by_count = sorted(self.left_out.items(), key=lambda item: -len(item[1]))
         return [
-            f"{setting} on {_counted(names)}"
-            for setting, names in sorted(self.left_out.items(), key=lambda item: -len(item[1]))
-        ]
+            f"not kept (no effect on the plan): {setting} on {_counted(names)}"
+            for setting, names in by_count
+        ] + [f"not kept from the compile configuration: {setting}" for setting in self.training]
 
 
 def _counted(names: list[str], shown: int = 3) -> str:
@@ -173,7 +179,9 @@ def _spec_value(layer_class: type[Layer], key: str, value: Any) -> Any:
         kind = value.get("class_name")
         if kind not in KERAS_REGULARIZERS:
             return _Refused(_short(value))
-        return {"class_name": kind, "config": value.get("config") or {}}
+        penalties = value.get("config") or {}  # float32, as Keras keeps them
+        config = {key: shortest_float32(penalty) for key, penalty in penalties.items()}
+        return {"class_name": kind, "config": config}
     return value
 
 

@@ -197,7 +197,7 @@ def _check_recorded_shapes(source: str, trace: Trace, graph: KerasGraph) -> None
 
 
 def _note_lines(notes: Notes, graph: KerasGraph) -> list[str]:
-    lines = [f"not kept (no effect on the plan): {line}" for line in notes.lines()]
+    lines = notes.lines()
     if graph.renamed:
         shown = ", ".join(f"{path} → {name}" for path, name in graph.renamed[:3])
         more = f" and {len(graph.renamed) - 3} more" if len(graph.renamed) > 3 else ""

@@ -220,6 +220,7 @@ def test_every_spec_exports_a_script_ruff_accepts(name: str, tmp_path: Path) -> 
         ({"type": "Rescaling", "scale": 0.5, "offset": 0.0}, {"scale": 0.5}),
         ({"type": "Reshape", "target_shape": [4, 4]}, {"target_shape": [4, 4]}),
         ({"type": "Dense", "units": 2, "kernel_regularizer": "l2"}, {"units": 2, "kernel_regularizer": {"l2": 0.01}}),
+        ({"type": "Dense", "units": 2, "kernel_regularizer": "l1l2"}, {"units": 2, "kernel_regularizer": {"l1": 0.0, "l2": 0.0}}),
         ({"type": "Activation", "activation": None}, {"activation": None}),
     ],
 )  # fmt: skip

@@ -17,7 +17,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from archplan import SpecError, load_spec, parse_spec, trace_network
@@ -171,7 +171,11 @@ passed)."""
 SLOW = settings(
     max_examples=EXAMPLES,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.filter_too_much,  # the strategies draw invalid specs too, on purpose
+    ],
 )
 
 
@@ -187,6 +191,10 @@ def traced_or_rejected(spec: dict[str, Any]) -> Network:
 
 @SLOW
 @given(spec=any_layer_specs())
+@example(chain({"type": "Dense", "units": 1, "kernel_regularizer": "l1l2"}, shape=(4,)))  # L1L2(0, 0)
+@example(chain({"type": "Dense", "units": 1, "kernel_regularizer": "l1"}, shape=(4,)))  # float32 0.01
+@example(chain({"type": "Activation", "activation": None}, {"type": "RandomCrop", "height": 2, "width": 2},
+               shape=(5, 3, 3)))  # fmt: skip
 def test_random_specs_of_every_layer_type_go_round_trip(
     keras: ModuleType, tmp_path_factory: pytest.TempPathFactory, spec: dict[str, Any]
 ) -> None:
