@@ -51,19 +51,26 @@ def application(keras: ModuleType, name: str) -> Any:
 
 
 def keras_facts(model: Any) -> dict[str, tuple[tuple[int | None, ...], int, int]]:
-    """Every layer and operation but the input: output shape, trainable and non-trainable weights."""
+    """Every layer and operation but the inputs, nested models opened up as archplan opens them:
+    output shape, trainable and non-trainable weights."""
+
     def count(weights: list[Any]) -> int:
         return sum(math.prod(weight.shape) for weight in weights)
 
-    return {
-        operation.name: (
+    facts = {}
+    for operation in getattr(model, "operations", None) or model.layers:  # a Sequential: layers
+        kind = type(operation).__name__
+        if kind == "InputLayer":
+            continue
+        if kind in ("Sequential", "Functional"):  # a nested model
+            facts.update(keras_facts(operation))
+            continue
+        facts[operation.name] = (
             tuple(operation.output.shape)[1:],
             count(getattr(operation, "trainable_weights", [])),
             count(getattr(operation, "non_trainable_weights", [])),
         )
-        for operation in model.operations
-        if type(operation).__name__ != "InputLayer"
-    }
+    return facts
 
 
 def archplan_facts(trace: Trace) -> dict[str, tuple[tuple[int | None, ...], int, int]]:
