@@ -41,6 +41,7 @@ test-applications: $(VENV)/.dev  ## every Keras Application, imported and compar
 
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/trace_speed.py
+	$(BIN)/python benchmarks/plan_speed.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -41,3 +41,8 @@ def visible(text: str) -> str:
 def has_invisible(text: str) -> bool:
     """True for text that holds a control character or a reordering mark."""
     return _INVISIBLE.search(text) is not None
+
+
+def visible_lines(text: str) -> str:
+    """:func:`visible` line by line: the line breaks of a multi-line text are kept."""
+    return "\n".join(visible(line) for line in text.split("\n"))

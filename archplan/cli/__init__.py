@@ -1,4 +1,4 @@
-"""archplan's command line: ``archplan trace|params|schema|...``.
+"""archplan's command line: ``archplan trace|params|schema|plan|fix|solve|...``.
 
 Each command family lives in its own module and registers itself on the app here; importing this
 package imports no deep-learning framework (``realize`` imports Keras inside the command).
@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from archplan import __version__
-from archplan.cli import costs, exporting, importing, realize, tracing
+from archplan.cli import costs, exporting, fix, importing, plan, realize, solve, tracing
 from archplan.cli.boundary import OneLineUsageErrors
 
 app = typer.Typer(
@@ -45,6 +45,9 @@ def _main(
 tracing.register(app)
 realize.register(app)
 costs.register(app)
+plan.register(app)
+fix.register(app)
+solve.register(app)
 importing.register(app)
 exporting.register(app)
 

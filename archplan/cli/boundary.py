@@ -18,10 +18,11 @@ from typing import Any, ParamSpec, TypeVar
 import typer
 import typer.core
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 from typer.core import TyperGroup
 
 from archplan.errors import ArchplanError
+from archplan.messages import visible
 from archplan.report.styles import ERROR_STYLE
 
 CLICK: Any = getattr(typer.core, "_click", None) or importlib.import_module("click")
@@ -30,9 +31,39 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+MIN_WIDTH = 40
+"""The narrowest layout archplan draws; a smaller COLUMNS is taken as this."""
+UNKNOWN_WIDTH = 80
+"""The width used for COLUMNS=0, which some tools set when there is no terminal."""
+
+
+def console_width() -> int | None:
+    """The width to print at: COLUMNS when usable, else rich's own choice (None).
+
+    rich trusts any COLUMNS, and at 0 prints nothing at all, not even an error.
+    """
+    columns = os.environ.get("COLUMNS", "").strip()
+    if not columns.isdigit():
+        return None
+    width = int(columns)
+    return UNKNOWN_WIDTH if width == 0 else max(width, MIN_WIDTH)
+
+
+def stdout_console() -> Console:
+    """The console commands print their results on."""
+    return Console(highlight=False, width=console_width())
+
+
 def stderr_console() -> Console:
     """A console on stderr; made per call so tests capturing stderr see the output."""
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return Console(stderr=True, highlight=False, soft_wrap=True, width=console_width())
+
+
+def print_problem(label: str, style: str, text: str) -> None:
+    """``error: ...`` (or ``warning:``) on stderr, one line per line of ``text``; the text is
+    data, shown as the characters it holds (no markup, control characters escaped)."""
+    for line in text.splitlines() or [""]:
+        stderr_console().print(Text.assemble((f"{label}:", style), " ", visible(line)))
 
 
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
@@ -43,18 +74,19 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except ArchplanError as error:
-            for line in str(error).splitlines() or [type(error).__name__]:
-                stderr_console().print(f"[{ERROR_STYLE}]error:[/] {escape(line)}")
+            print_problem("error", ERROR_STYLE, str(error) or type(error).__name__)
             raise typer.Exit(error.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as error:
             if os.environ.get("ARCHPLAN_DEBUG") == "1":
                 traceback.print_exc()
-            what = escape(f"{type(error).__name__}: {error}")
-            stderr_console().print(
-                f"[{ERROR_STYLE}]internal error:[/] {what} (a bug in archplan; "
-                "rerun with ARCHPLAN_DEBUG=1 for the traceback and report it)"
+            what = " ".join(f"{type(error).__name__}: {error}".split())
+            print_problem(
+                "internal error",
+                ERROR_STYLE,
+                f"{what} (a bug in archplan; rerun with ARCHPLAN_DEBUG=1 for the traceback "
+                "and report it)",
             )
             raise typer.Exit(1) from None
 
@@ -81,10 +113,10 @@ class OneLineUsageErrors(TyperGroup):
                 args, prog_name, complete_var, standalone_mode=False, **extra
             )
         except CLICK.exceptions.ClickException as error:
-            stderr_console().print(f"[{ERROR_STYLE}]error:[/] {escape(usage_problem(error))}")
+            print_problem("error", ERROR_STYLE, usage_problem(error))
             code = error.exit_code
-        except CLICK.exceptions.Abort:
-            stderr_console().print(f"[{ERROR_STYLE}]error:[/] aborted")
+        except typer.Abort:
+            print_problem("error", ERROR_STYLE, "aborted")
             code = 1
         else:
             code = result if isinstance(result, int) else 0

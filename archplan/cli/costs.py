@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from archplan.cli.boundary import reports_errors
+from archplan.cli.boundary import reports_errors, stdout_console
 from archplan.cli.options import BatchOpt, Dtype, DtypeOpt, JsonOpt, SpecArg, print_json, traced
 from archplan.errors import ArchplanError
 
@@ -93,7 +92,7 @@ def compare(
     if as_json:
         print_json(compare_record(networks))
     else:
-        Console().print(compare_table(networks))
+        stdout_console().print(compare_table(networks))
 
 
 def register(app: typer.Typer) -> None:

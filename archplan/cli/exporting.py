@@ -12,9 +12,8 @@ from enum import Enum
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from archplan.cli.boundary import reports_errors, stderr_console
+from archplan.cli.boundary import print_problem, reports_errors
 from archplan.cli.options import (
     ForceOpt,
     OutputOpt,
@@ -66,7 +65,7 @@ def export(
                 "not CIFAR-10's (32, 32, 3) images and 10 classes: the script's build_model() "
                 "is exact, its main() needs your own data"
             )
-            stderr_console().print(f"[{WARNING_STYLE}]warning:[/] {escape(problem)}")
+            print_problem("warning", WARNING_STYLE, problem)
     else:
         text = json.dumps(keras_model_config(network, trace), indent=2) + "\n"
     if output is None:

@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from archplan.cli.boundary import reports_errors, stderr_console
+from archplan.cli.boundary import print_problem, reports_errors
 from archplan.cli.options import (
     ForceOpt,
     OutputOpt,
@@ -80,11 +79,10 @@ def import_command(
     if output is not None:
         check_new_file(output, force=force)
     imported = import_model(model, partial=partial, input_shape=shape)
-    console = stderr_console()
     if imported.cut is not None:
-        console.print(f"[{NOTE_STYLE}]note:[/] {escape(f'{model}: --partial: {imported.cut}')}")
+        print_problem("note", NOTE_STYLE, f"{model}: --partial: {imported.cut}")
     for note in imported.notes:
-        console.print(f"[{NOTE_STYLE}]note:[/] {escape(f'{model}: {note}')}")
+        print_problem("note", NOTE_STYLE, f"{model}: {note}")
     print_warnings(model, imported.trace.warnings)
     text = spec_text(imported.spec)
     if output is None:

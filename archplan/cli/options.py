@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
-from archplan.cli.boundary import stderr_console
+from archplan.cli.boundary import print_problem
 from archplan.errors import ArchplanError, SpecError
-from archplan.report.sizes import DTYPE_BYTES
 from archplan.report.styles import WARNING_STYLE
+from archplan.rules.sizes import DTYPE_BYTES
+from archplan.spec.defaults import MAX_BATCH_SIZE
 
 if TYPE_CHECKING:
     from archplan.engine.trace import Trace
@@ -55,6 +55,7 @@ BatchOpt = Annotated[
     typer.Option(
         "--batch-size",
         min=1,
+        max=MAX_BATCH_SIZE,
         help="Samples per batch, for the memory estimates "
         "(default: the spec's training.batch_size, else 32).",
         show_default=False,
@@ -85,7 +86,7 @@ def loaded_and_traced(path: Path) -> tuple[Network, Trace]:
 def print_warnings(path: Path, warnings: tuple[str, ...]) -> None:
     """One yellow ``warning: FILE: ...`` line on stderr per warning."""
     for warning in warnings:
-        stderr_console().print(f"[{WARNING_STYLE}]warning:[/] {escape(f'{path}: {warning}')}")
+        print_problem("warning", WARNING_STYLE, f"{path}: {warning}")
 
 
 def print_json(data: object) -> None:

@@ -14,10 +14,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
-from archplan.cli.boundary import reports_errors
+from archplan.cli.boundary import reports_errors, stdout_console
 from archplan.cli.options import traced
 from archplan.errors import ArchplanError, RunError
+from archplan.messages import visible
+from archplan.spec.defaults import MAX_BATCH_SIZE, MAX_SEED
 
 if TYPE_CHECKING:
     from archplan.engine.trace import Trace
@@ -63,8 +66,9 @@ EpochsOpt = Annotated[
 ]  # fmt: skip
 BatchOpt = Annotated[
     int | None,
-    typer.Option("--batch-size", min=1, help="Batch size (default: the spec's).",
-                 show_default=False, rich_help_panel="Training"),
+    typer.Option("--batch-size", min=1, max=MAX_BATCH_SIZE,
+                 help="Batch size (default: the spec's).", show_default=False,
+                 rich_help_panel="Training"),
 ]  # fmt: skip
 LimitOpt = Annotated[
     int | None,
@@ -78,7 +82,8 @@ TestLimitOpt = Annotated[
 ]  # fmt: skip
 SeedOpt = Annotated[
     int | None,
-    typer.Option(help="Seed for the shuffle before the validation split and for Keras "
+    typer.Option(min=0, max=MAX_SEED,
+                 help="Seed for the shuffle before the validation split and for Keras "
                  "(default: the spec's, else 0).", show_default=False, rich_help_panel="Training"),
 ]  # fmt: skip
 OutOpt = Annotated[
@@ -152,7 +157,7 @@ def realize(
         mixed_precision=mixed_precision or None,  # None: not asked for; --resume keeps the run's
         distribute=distribute or None,
     )
-    console = Console(highlight=False)
+    console = stdout_console()
     if resume is not None:
         if out is not None or force:
             raise RunError(f"--resume continues the run in {resume} itself; drop --out and --force")
@@ -230,9 +235,12 @@ def _train(console: Console, run: Callable[[RunWatcher], RunOutcome]) -> None:
         watcher.close()
     console.print(run_summary(outcome.stats, outcome.metrics, str(outcome.folder.path)))
     if outcome.interrupted:
+        resume = shlex.quote(str(outcome.folder.path))
         console.print(
-            f"Interrupted: the run folder holds the last completed epoch; continue with "
-            f"archplan realize --resume {shlex.quote(str(outcome.folder.path))}"
+            Text(
+                "Interrupted: the run folder holds the last completed epoch; continue with "
+                f"archplan realize --resume {visible(resume)}"
+            )
         )
         raise typer.Exit(INTERRUPTED_EXIT_CODE)
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import typer
-from rich.console import Console
+from typing import Annotated
 
-from archplan.cli.boundary import reports_errors
+import typer
+
+from archplan.cli.boundary import reports_errors, stdout_console
 from archplan.cli.options import BatchOpt, Dtype, DtypeOpt, JsonOpt, SpecArg, print_json, traced
 
 
@@ -29,7 +30,7 @@ def trace(
         from archplan.report.tables import trace_table
 
         table = trace_table(result, bytes_per_param=size, batch_size=batch_size)
-        print_in_parts(Console(), table)
+        print_in_parts(stdout_console(), table)
 
 
 @reports_errors
@@ -45,15 +46,26 @@ def params(spec: SpecArg, as_json: JsonOpt = False, dtype: DtypeOpt = Dtype.floa
         from archplan.report.layout import print_in_parts
         from archplan.report.tables import params_table
 
-        print_in_parts(Console(), params_table(result, bytes_per_param=size))
+        print_in_parts(stdout_console(), params_table(result, bytes_per_param=size))
+
+
+PlanSchemaOpt = Annotated[
+    bool, typer.Option("--plan", help="The plan file's schema (archplan plan PLAN.json) instead.")
+]
 
 
 @reports_errors
-def schema() -> None:
-    """Print the spec format's JSON Schema, for editors to validate and complete spec files."""
-    from archplan.spec.network import network_json_schema
+def schema(plan: PlanSchemaOpt = False) -> None:
+    """Print the spec format's JSON Schema (or, with --plan, the plan file's), for editors to
+    validate and complete the files."""
+    if plan:
+        from archplan.planner.planfile import PlanFile
 
-    print_json(network_json_schema())
+        print_json(PlanFile.model_json_schema(by_alias=True))
+    else:
+        from archplan.spec.network import network_json_schema
+
+        print_json(network_json_schema())
 
 
 def register(app: typer.Typer) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 
 from archplan.data.dataset import CIFAR10_CLASSES, Dataset
 from archplan.data.safe_pickle import load_batch_pickle
-from archplan.data.stored import Stored, read_stored
+from archplan.data.stored import MAX_BATCH_BYTES, Stored, read_stored
 from archplan.errors import DataError
 
 PIXELS_PER_IMAGE = 32 * 32 * 3
@@ -170,7 +170,8 @@ def _read_batches(
     for item in stored:
         if wanted is not None and wanted <= 0:
             break
-        batch_images, batch_labels = layout.parse_batch(read_stored(item), item.where)
+        raw = read_stored(item, MAX_BATCH_BYTES, "batch file")
+        batch_images, batch_labels = layout.parse_batch(raw, item.where)
         images.append(batch_images[:wanted])
         labels.append(batch_labels[:wanted])
         wanted = None if wanted is None else wanted - len(batch_labels)
@@ -188,7 +189,9 @@ def read_batches(
     _check_complete(layout, files, str(where))
     meta = files.get(layout.meta_file)
     class_names = (
-        layout.parse_class_names(read_stored(meta), meta.where) if meta else CIFAR10_CLASSES
+        layout.parse_class_names(read_stored(meta, MAX_BATCH_BYTES, "batch file"), meta.where)
+        if meta
+        else CIFAR10_CLASSES
     )
     x_train, y_train = _read_batches(layout, [files[n] for n in layout.train_files], limit)
     x_test, y_test = _read_batches(layout, [files[layout.test_file]], test_limit)

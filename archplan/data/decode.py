@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -12,6 +13,9 @@ from archplan.data.dataset import IMAGE_SHAPE
 from archplan.data.messages import describe
 from archplan.data.stored import Stored, read_stored
 from archplan.errors import DataError
+
+OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
+"""How Python shows an object (Pillow names the in-memory file so); a message names the file."""
 
 
 def decode_image(data: bytes, where: str) -> np.ndarray:
@@ -27,9 +31,10 @@ def decode_image(data: bytes, where: str) -> np.ndarray:
             rgb = image if image.mode == "RGB" else image.convert("RGB")
             return np.asarray(rgb)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        reason = OBJECT_REPR.sub("the file", describe(exc))
         raise DataError(
-            f"{where} is not a readable image ({describe(exc)}); replace it or remove it from "
-            "the image folders"
+            f"{where} is not a readable image ({reason}); replace it or remove it from the "
+            "image folders"
         ) from None
 
 

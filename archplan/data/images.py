@@ -38,12 +38,22 @@ def round_robin(folders: ClassFolders, class_names: tuple[str, ...]) -> list[tup
     return [pair for pair in chain.from_iterable(zip_longest(*columns)) if pair is not None]
 
 
-def _checked_class_names(splits: Mapping[str, ClassFolders], where: str) -> tuple[str, ...]:
+def _checked_class_names(
+    splits: Mapping[str, ClassFolders], where: str, folders: Mapping[str, set[str]]
+) -> tuple[str, ...]:
+    """The classes, once both splits have images of the same ones; an empty folder is named."""
     for split in ("train", "test"):
         if not splits.get(split):
             raise DataError(
                 f"{where} has no {split}/<class>/ image files; an image-folder tree needs both "
                 "train/<class>/ and test/<class>/ folders of 32×32 images"
+            )
+    for split in ("train", "test"):
+        empty = sorted(folders.get(split, set()) - set(splits[split]))
+        if empty:
+            raise DataError(
+                f"{where}/{split}/{empty[0]}/ holds no image files; put the class's 32×32 images "
+                f"in it, or remove that class from both train/ and test/"
             )
     train, test = set(splits["train"]), set(splits["test"])
     if train != test:
@@ -73,9 +83,13 @@ def read_image_folders(
     decoder: ImageDecoder,
     limit: int | None,
     test_limit: int | None,
+    folders: Mapping[str, set[str]] | None = None,
 ) -> Dataset:
-    """Decode an image-folder tree's first ``limit``/``test_limit`` images (see the module doc)."""
-    class_names = _checked_class_names(splits, where)
+    """Decode an image-folder tree's first ``limit``/``test_limit`` images (see the module doc).
+
+    ``folders`` are the class folders seen, images or not, so that an empty one is named as such.
+    """
+    class_names = _checked_class_names(splits, where, folders or {})
     x_train, y_train = _read_split(splits["train"], class_names, limit, decoder)
     x_test, y_test = _read_split(splits["test"], class_names, test_limit, decoder)
     return Dataset(

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from archplan.data.batches import LAYOUTS
 from archplan.data.messages import ACCEPTED, describe
-from archplan.data.stored import Stored
+from archplan.data.stored import MAX_BATCH_BYTES, MAX_IMAGE_BYTES, Stored, check_size
 from archplan.errors import DataError
 
 Prefix = tuple[str, ...]
@@ -54,13 +54,31 @@ class Inventory:
         self._on_uncapped_image = on_uncapped_image
         self.batches: dict[Prefix, dict[str, Stored]] = {}
         self.images: dict[Prefix, dict[str, dict[str, NamedFiles]]] = {}
+        self.class_folders: dict[Prefix, dict[str, set[str]]] = {}
+        """Every ``train|test/<class>/`` folder seen, with images or without."""
 
-    def offer(self, parts: Prefix, where: str, fetch: Callable[[], bytes | Path]) -> None:
-        """Keep the file at relative path ``parts`` if a reader can use it; ``fetch`` reads it."""
+    def offer(
+        self, parts: Prefix, where: str, fetch: Callable[[], bytes | Path], size: int | None = None
+    ) -> None:
+        """Keep the file at relative path ``parts`` if a reader can use it; ``fetch`` reads it.
+
+        ``size`` (an archive member's, known before reading) is checked first: a member far
+        larger than any CIFAR-10 file is refused before a byte of it is read.
+        """
         if len(parts) <= 2 and parts[-1] in BATCH_FILE_NAMES:
+            if size is not None:
+                check_size(where, size, MAX_BATCH_BYTES, "batch file")
             self.batches.setdefault(parts[:-1], {})[parts[-1]] = Stored(where, fetch())
         elif _is_image_path(parts):
+            if size is not None:
+                check_size(where, size, MAX_IMAGE_BYTES, "image")
             self._keep_image(parts, Stored(where, fetch()))
+
+    def offer_folder(self, parts: Prefix) -> None:
+        """Note a folder: ``train|test/<class>`` ones are class folders, even when empty."""
+        if len(parts) in (2, 3) and parts[-2] in SPLITS:
+            *prefix, split, label = parts
+            self.class_folders.setdefault(tuple(prefix), {}).setdefault(split, set()).add(label)
 
     def _keep_image(self, parts: Prefix, item: Stored) -> None:
         *prefix, split, label, name = parts
@@ -91,8 +109,11 @@ def scan(
     """Find the CIFAR-10 files in a folder or a tar archive (of any compression)."""
     inventory = Inventory(path, caps, on_uncapped_image)
     if path.is_dir():
-        for parts, file in _walk_folder(path):
-            inventory.offer(parts, str(file), _path_fetcher(file))
+        for parts, file, is_folder in _walk_folder(path):
+            if is_folder:
+                inventory.offer_folder(parts)
+            else:
+                inventory.offer(parts, str(file), _path_fetcher(file))
     elif path.is_file():
         _scan_archive(path, inventory)
     elif path.exists():
@@ -102,17 +123,21 @@ def scan(
     return inventory
 
 
-def _walk_folder(root: Path) -> Iterator[tuple[Prefix, Path]]:
-    """Files under ``root`` no deeper than data can be, skipping hidden folders."""
+def _walk_folder(root: Path) -> Iterator[tuple[Prefix, Path, bool]]:
+    """Folders and files under ``root`` no deeper than data can be, skipping hidden folders;
+    each with whether it is a folder."""
     for folder, subfolders, files in os.walk(root, followlinks=True):
-        depth = len(Path(folder).relative_to(root).parts)
+        here = Path(folder)
+        depth = len(here.relative_to(root).parts)
         if depth >= _MAX_DEPTH - 1:
             subfolders.clear()
         else:
             subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        for name in subfolders:
+            yield (here / name).relative_to(root).parts, here / name, True
         for name in files:
-            file = Path(folder, name)
-            yield file.relative_to(root).parts, file
+            file = here / name
+            yield file.relative_to(root).parts, file, False
 
 
 def _path_fetcher(file: Path) -> Callable[[], Path]:
@@ -128,9 +153,12 @@ def _scan_archive(path: Path, inventory: Inventory) -> None:
             for member in archive:
                 last_member = member.name
                 parts = _member_parts(member.name)
-                if member.isfile() and parts:
+                if member.isdir() and parts:
+                    inventory.offer_folder(parts)
+                elif member.isfile() and parts:
                     where = f"{path}:{member.name}"
-                    inventory.offer(parts, where, _member_reader(archive, member))
+                    inventory.offer(parts, where, _member_reader(archive, member), member.size)
+                    inventory.offer_folder(parts[:-1])
     except _ARCHIVE_ERRORS as exc:
         raise DataError(_archive_problem(path, last_member, exc)) from None
 

@@ -68,7 +68,8 @@ def _read_inventory(
     if inventory.images:
         prefix, splits = _only_folder(inventory.images, inventory.root, "image-folder trees")
         where = _folder_name(inventory.root, prefix)
-        return read_image_folders(splits, where, decoder, limit, test_limit)
+        folders = inventory.class_folders.get(prefix, {})
+        return read_image_folders(splits, where, decoder, limit, test_limit, folders)
     raise DataError(
         f"{inventory.root} holds no CIFAR-10 data (no batch files, no train/<class>/ images); "
         f"pass the path of {ACCEPTED}"

@@ -21,11 +21,27 @@ class Stored:
     blob: bytes | Path
 
 
-def read_stored(item: Stored) -> bytes:
-    """The kept file's bytes, read from disk now if it was kept as a path."""
+MAX_IMAGE_BYTES = 2**20
+"""The largest image file read: a 32×32 image takes a few kilobytes in any format."""
+MAX_BATCH_BYTES = 64 * 2**20
+"""The largest batch file read: an official one takes about 31 MB."""
+
+
+def check_size(where: str, size: int, limit: int, what: str) -> None:
+    """Refuse a file far larger than any CIFAR-10 file of its kind, before reading it."""
+    if size > limit:
+        raise DataError(
+            f"{where} is {size / 2**20:,.1f} MB, far more than any CIFAR-10 {what} "
+            f"(at most {limit / 2**20:g} MB here); remove it or pass the right data"
+        )
+
+
+def read_stored(item: Stored, limit: int = MAX_IMAGE_BYTES, what: str = "image") -> bytes:
+    """The kept file's bytes, read from disk now if it was kept as a path (and not too large)."""
     if isinstance(item.blob, bytes):
         return item.blob
     try:
+        check_size(item.where, item.blob.stat().st_size, limit, what)
         return item.blob.read_bytes()
     except OSError as exc:
         raise DataError(

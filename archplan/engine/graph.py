@@ -8,10 +8,22 @@ Keras, leaves them out of the totals.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol
+
 from archplan.spec.network import Node
 
 
-def reaching_output(nodes: list[Node]) -> set[str]:
+class Wired(Protocol):
+    """A layer's place in the graph: its name and the names of the outputs it takes."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def inputs(self) -> tuple[str, ...]: ...
+
+
+def reaching_output(nodes: Sequence[Wired]) -> set[str]:
     """The names of the layers the output depends on: Keras' model keeps these."""
     if not nodes:
         return set()

@@ -19,13 +19,27 @@ the activations (transient during backpropagation), the data pipeline, and the r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from archplan.engine.trace import Trace
 from archplan.spec.defaults import BATCH_SIZE, OPTIMIZER, OPTIMIZER_SLOTS
 
 if TYPE_CHECKING:
-    from archplan.spec.training import Optimizer
+    from archplan.spec.training import Optimizer, Training
+
+
+class Counts(Protocol):
+    """What a memory estimate reads of a network: a full trace or the numbers-only measures."""
+
+    @property
+    def training(self) -> Training | None: ...
+    @property
+    def input_values(self) -> int: ...
+    @property
+    def activations(self) -> int: ...
+    @property
+    def total_params(self) -> int: ...
+    @property
+    def trainable_params(self) -> int: ...
 
 
 def optimizer_slots(optimizer: Optimizer) -> int:
@@ -76,7 +90,7 @@ class Memory:
 
 
 def estimate_memory(
-    trace: Trace, *, bytes_per_value: int = 4, batch_size: int | None = None
+    trace: Counts, *, bytes_per_value: int = 4, batch_size: int | None = None
 ) -> Memory:
     """Memory for ``trace``; the batch size and optimizer default to the spec's training block
     (whose own defaults are Keras' ``fit`` and ``compile`` ones: 32, RMSprop)."""

@@ -153,6 +153,14 @@ class Trace:
         ]
         return fields[-1] if fields else None
 
+    @property
+    def last_spatial_shape(self) -> Shape | None:
+        """The output shape of the last layer with the input's rank: for an image, the feature
+        maps the head takes (before Flatten or global pooling)."""
+        rank = len(self.input_shape)
+        shapes = [layer.output_shape for layer in self.counted if len(layer.output_shape) == rank]
+        return shapes[-1] if shapes else None
+
 
 def _next_field(field: Field | None, reach: Reach | None, input_shape: Shape) -> Field | None:
     """The field after a layer; unknown from the first layer without a receptive-field rule on."""
@@ -186,12 +194,26 @@ def trace_network(network: Network) -> Trace:
     )
 
 
+class LayerRefusalError(SpecError):
+    """A layer that cannot take its inputs: the message says where and why, and the attributes
+    keep what a program needs to act on it (``archplan fix`` edits that layer or its inputs)."""
+
+    def __init__(
+        self, message: str, node: Node, shapes: tuple[Shape, ...], problem: LayerShapeError
+    ) -> None:
+        super().__init__(message)
+        self.node = node
+        self.shapes = shapes
+        self.problem = problem
+
+
 def _infer(node: Node, shapes: tuple[Shape, ...], steps: dict[str, Step]) -> Inference:
     """The layer's rules on its inputs' shapes; a refusal becomes a SpecError saying where."""
     try:
         return node.layer.infer_inputs(shapes)
     except LayerShapeError as problem:
-        raise SpecError(_refusal(node, shapes, problem, steps)) from None
+        message = _refusal(node, shapes, problem, steps)
+        raise LayerRefusalError(message, node, shapes, problem) from None
 
 
 def _refusal(

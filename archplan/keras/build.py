@@ -23,7 +23,8 @@ class KerasRefusalError(Exception):
 
     def __init__(self, index: int, name: str, keras_class: str, cause: BaseException) -> None:
         reason = " ".join(str(cause).split()) or type(cause).__name__
-        super().__init__(f"{layer_label(index, name, keras_class)}: {reason}")
+        self.where = layer_label(index, name, keras_class)
+        super().__init__(f"{self.where}: {reason}")
         self.index = index
         self.name = name
         self.keras_class = keras_class

@@ -44,25 +44,19 @@ def _values(value: object) -> float | tuple[float, ...]:
     return tuple(numbers) if isinstance(value, (list, tuple)) else numbers[0]
 
 
-def _as_json(value: float | tuple[float, ...] | None) -> float | list[float] | None:
-    """A number or a list: said to the serializer, which otherwise warns that a tuple (dumped as
-    a JSON list) is neither a float nor a tuple."""
-    return list(value) if isinstance(value, tuple) else value
-
-
 _NUMBER = {"type": "number"}
-_SERIALIZED = PlainSerializer(_as_json, return_type=Any, when_used="json")
+_AS_IS = PlainSerializer(lambda value: value, return_type=Any)  # a number, or a tuple of them
 Values = Annotated[
     float | tuple[float, ...],
     PlainValidator(_values),
-    _SERIALIZED,
+    _AS_IS,
     WithJsonSchema({"anyOf": [_NUMBER, {"type": "array", "items": _NUMBER}]}),
 ]
 """One number for all channels, or a list of them (one per channel, or a single one)."""
 OptionalValues = Annotated[
     float | tuple[float, ...] | None,
     PlainValidator(lambda value: None if value is None else _values(value)),
-    _SERIALIZED,
+    _AS_IS,
     WithJsonSchema({"anyOf": [_NUMBER, {"type": "array", "items": _NUMBER}, {"type": "null"}]}),
 ]
 """Values that may be left out (None): a Normalization's statistics, to adapt."""

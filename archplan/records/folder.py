@@ -108,7 +108,7 @@ class RunFolder:
         return self.path / name
 
     def write_text(self, name: str, text: str) -> None:
-        write_atomically(self.file(name), lambda tmp: _write_synced(tmp, text))
+        write_text_atomically(self.file(name), text)
 
     def write_json(self, name: str, data: Any) -> None:
         self.write_text(name, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -181,6 +181,11 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` in one step: all of it, or the file as it was."""
+    write_atomically(path, lambda temporary: _write_synced(temporary, text))
 
 
 def _setting(data: dict[str, Any], field: Field[Any]) -> Any:

@@ -20,11 +20,12 @@ from rich.text import Text
 
 from archplan.engine.memory import Memory, estimate_memory
 from archplan.engine.trace import Trace
+from archplan.messages import visible
 from archplan.report.data import one_or_list
-from archplan.report.sizes import readable_size
 from archplan.report.styles import BEST_STYLE, HEADER_STYLE, TITLE_STYLE
 from archplan.report.tables import axes_text
 from archplan.rules.shapes import format_shape
+from archplan.rules.sizes import readable_size
 
 BEST_MARK = "★"
 
@@ -145,7 +146,7 @@ def compare_table(networks: Sequence[Compared]) -> RenderableType:
     )
     table.add_column("")
     for network in networks:
-        table.add_column(network.label, justify="right")
+        table.add_column(Text(visible(network.label)), justify="right")
     for row in ROWS:
         winners = best(row, networks)
         cells = []

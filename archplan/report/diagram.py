@@ -16,6 +16,7 @@ import graphviz  # type: ignore[import-untyped]
 
 from archplan.engine.trace import LayerTrace, Trace
 from archplan.errors import ArchplanError
+from archplan.messages import visible
 from archplan.rules.shapes import format_shape
 from archplan.spec.network import INPUT
 
@@ -29,16 +30,22 @@ PNG_DPI = "96"
 """Graphviz renders PNG at 72 dpi unless told; SVG keeps its own units (a dpi would scale it)."""
 
 
+def _html(text: str) -> str:
+    """Text from a spec inside a Graphviz HTML-like label: markup escaped, control characters
+    shown (a plain label would also read backslashes as escapes: a name ending in one broke it)."""
+    return escape(visible(text))
+
+
 def _box(header: str, colour: str, *lines: str) -> str:
     """An HTML-like Graphviz label: a coloured header cell and one cell per line of text."""
     rows = [f'<tr><td bgcolor="{colour}">{header}</td></tr>']
-    rows += [f"<tr><td>{escape(line)}</td></tr>" for line in lines if line]
+    rows += [f"<tr><td>{_html(line)}</td></tr>" for line in lines if line]
     table = '<table border="0" cellborder="1" cellspacing="0" cellpadding="5">'
     return f"<{table}{''.join(rows)}</table>>"
 
 
 def _layer_box(layer: LayerTrace) -> str:
-    header = f"<b>{escape(layer.name)}</b> ({escape(layer.type)})"
+    header = f"<b>{_html(layer.name)}</b> ({_html(layer.type)})"
     inputs = layer.input_shapes or (layer.input_shape,)
     shapes = f"{', '.join(map(format_shape, inputs))} → {format_shape(layer.output_shape)}"
     colour = HEADER_COLOUR if layer.reaches_output else UNUSED_COLOUR
@@ -48,8 +55,9 @@ def _layer_box(layer: LayerTrace) -> str:
 def network_graph(trace: Trace, *, dpi: str | None = None) -> graphviz.Digraph:
     """The diagram: the input, then every layer, with an arrow from each output it takes."""
     graph = graphviz.Digraph(
-        name=trace.name,
-        graph_attr={"rankdir": "TB", "ranksep": "0.3", "fontname": FONT, "label": trace.name,
+        name="network",  # Graphviz' own identifier: the name is in the label, escaped there
+        graph_attr={"rankdir": "TB", "ranksep": "0.3", "fontname": FONT,
+                    "label": f"<{_html(trace.name)}>",
                     "labelloc": "t", "fontsize": "16", **({"dpi": dpi} if dpi else {})},
         node_attr={"shape": "plaintext", "fontname": FONT, "fontsize": "12"},
         edge_attr={"color": MUTED_COLOUR, "arrowsize": "0.7"},

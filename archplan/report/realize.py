@@ -20,6 +20,7 @@ from rich.text import Text
 from archplan.keras.crosscheck import CrossCheck, LayerCheck
 from archplan.keras.distribute import Placement
 from archplan.keras.realize import Realized
+from archplan.messages import visible, visible_lines
 from archplan.records.history import EpochRecord, HistoryStats
 from archplan.records.settings import RunSettings
 from archplan.report.styles import (
@@ -66,7 +67,7 @@ def crosscheck_table(check: CrossCheck, *, only_mismatches: bool = False) -> Tab
     )
     title = "layers where the engine and Keras differ" if only_mismatches else "engine vs Keras"
     table = Table(
-        title=f"{check.model_name}: {title}",
+        title=Text(f"{visible(check.model_name)}: {title}"),
         title_style=TITLE_STYLE,
         box=box.SIMPLE_HEAD,
         header_style=HEADER_STYLE,
@@ -99,7 +100,7 @@ def _layer_cells(row: LayerCheck, with_fixed: bool) -> list[str | Text]:
     keras_trainable = keras.trainable if keras else None
     cells: list[str | Text] = [
         str(row.index),
-        Text.assemble((row.name, NAME_STYLE), f" ({row.type})"),
+        Text.assemble((visible(row.name), NAME_STYLE), f" ({row.type})"),
         format_shape(engine.shape),
         _side_by_side(engine.shape, keras.shape if keras else None, keras_shape),
         _count(engine.trainable),
@@ -232,13 +233,16 @@ class ConsoleWatcher(ConsoleProgress):
         past = f" (epochs 1-{done} done)" if done else ""
         where = f" on {placement.devices} devices" if placement.distribution else ""
         self.console.print(
-            f"Training {settings.spec} for {settings.epochs} epochs{where} into {folder}{past}"
+            Text(
+                f"Training {visible(settings.spec)} for {settings.epochs} epochs{where} into "
+                f"{visible(str(folder))}{past}"
+            )
         )
 
 
 def print_realized(console: Console, realized: Realized) -> None:
     """The Keras model's own summary, then the engine-versus-Keras comparison."""
-    console.print(Text(realized.summary))
+    console.print(Text(visible_lines(realized.summary)))
     console.print(crosscheck_report(realized.check))
 
 
@@ -249,7 +253,7 @@ def run_summary(stats: HistoryStats, metrics: Mapping[str, Any], folder: str) ->
     grid.add_column()
     planned = metrics.get("epochs_planned")
     state = "completed" if metrics.get("completed") else "interrupted"
-    grid.add_row("Run", f"{folder} ({state}: {stats.epochs}/{planned} epochs)")
+    grid.add_row("Run", Text(f"{visible(folder)} ({state}: {stats.epochs}/{planned} epochs)"))
     grid.add_row("Test accuracy", _test_line(metrics))
     if stats.best_val_epoch is not None:
         grid.add_row(

@@ -10,7 +10,6 @@ from archplan.engine.memory import Memory, estimate_memory
 from archplan.engine.trace import LayerTrace, Trace
 from archplan.messages import visible
 from archplan.report.layout import ByWidth, Cell, Column, Fragment, cell, table
-from archplan.report.sizes import count_with_size, readable_size
 from archplan.report.styles import (
     COST_STYLE,
     FIELD_STYLE,
@@ -23,6 +22,7 @@ from archplan.report.styles import (
 )
 from archplan.rules.receptive import Field
 from archplan.rules.shapes import format_shape
+from archplan.rules.sizes import count_with_size, readable_size
 
 WIDE_TRACE_WIDTH = 150
 """Below this many columns the trace table stacks arguments and arithmetic under each layer."""

@@ -1,26 +1,35 @@
 """The spec format: pydantic models of a network file, and the loader that explains mistakes.
 
-``Training`` (the optional training block's model) is loaded on first use: a spec without a
-training block never creates its models.
+The names below are loaded on first use, so that ``archplan.spec.defaults`` (plain values the
+CLI's options need) can be read without creating any model, and a spec without a training block
+never creates the training block's models.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from archplan.spec.load import load_spec, parse_spec
-from archplan.spec.network import InputSpec, Network
-
 if TYPE_CHECKING:
+    from archplan.spec.load import load_spec, parse_spec
+    from archplan.spec.network import InputSpec, Network
     from archplan.spec.training import Training
+
+_EXPORTS = {
+    "load_spec": "archplan.spec.load",
+    "parse_spec": "archplan.spec.load",
+    "InputSpec": "archplan.spec.network",
+    "Network": "archplan.spec.network",
+    "Training": "archplan.spec.training",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name == "Training":
-        from archplan.spec.training import Training
-
-        return Training
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
 
 
 __all__ = ["InputSpec", "Network", "Training", "load_spec", "parse_spec"]

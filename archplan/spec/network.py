@@ -193,17 +193,20 @@ class Network(BaseModel):
             )
         return names
 
-    def nodes(self) -> list[Node]:
-        """Every layer, in order, with its name and the names of the outputs it takes."""
+    def wiring(self) -> list[tuple[str, Layer, tuple[str, ...]]]:
+        """Each layer's name, spec and the names of the outputs it takes, in order: without
+        ``inputs``, a layer takes the one before it (the first: the input)."""
         names = self.layer_names()
         return [
-            Node(
-                index=index,
-                name=name,
-                layer=layer,
-                inputs=layer.inputs or ((names[index - 1],) if index else (INPUT,)),
-            )
-            for index, (layer, name) in enumerate(zip(self.layers, names, strict=True))
+            (name, layer, layer.inputs or (previous,))
+            for name, layer, previous in zip(names, self.layers, [INPUT, *names[:-1]], strict=True)
+        ]
+
+    def nodes(self) -> list[Node]:
+        """Every layer, in order, with its name and the names of the outputs it takes."""
+        return [
+            Node(index=index, name=name, layer=layer, inputs=inputs)
+            for index, (name, layer, inputs) in enumerate(self.wiring())
         ]
 
 

@@ -27,7 +27,7 @@ from pydantic import (
 
 from archplan.layers.args import PositiveInt, type_tags
 from archplan.messages import suggest
-from archplan.spec.defaults import BATCH_SIZE, OPTIMIZER
+from archplan.spec.defaults import BATCH_SIZE, MAX_BATCH_SIZE, MAX_SEED, OPTIMIZER
 
 PositiveFloat = Annotated[float, Field(gt=0.0)]
 NonNegativeFloat = Annotated[float, Field(ge=0.0)]
@@ -389,10 +389,10 @@ class Training(_Strict):
     )
     metrics: list[Literal["accuracy"]] = Field(default_factory=_accuracy)
     epochs: Annotated[int, Field(gt=0)] = 1
-    batch_size: Annotated[int, Field(gt=0)] = BATCH_SIZE
+    batch_size: Annotated[int, Field(gt=0, le=MAX_BATCH_SIZE)] = BATCH_SIZE
     validation_split: Proportion = 0.0
     rescale: Rescale = Field(default_factory=Rescale)
-    seed: int | None = None
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] | None = None
     label_smoothing: Proportion = 0.0
     early_stopping: Annotated[
         EarlyStopping | None,

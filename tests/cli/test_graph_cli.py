@@ -109,7 +109,7 @@ def test_an_unused_output_is_a_warning_on_stderr_and_exit_0(
 
 def test_the_warning_is_yellow(monkeypatch: pytest.MonkeyPatch, write_spec: Callable[..., Path]) -> None:
     monkeypatch.setattr(
-        "archplan.cli.options.stderr_console",
+        "archplan.cli.boundary.stderr_console",
         lambda: Console(stderr=True, force_terminal=True, color_system="standard", highlight=False),
     )
     result = runner.invoke(app, ["trace", "--json", str(write_spec(UNUSED))])

@@ -264,3 +264,67 @@ def test_importing_the_readers_loads_no_framework() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+# --- files far larger than an image, corrupt images, empty class folders -------------------------
+
+
+def test_an_archive_member_larger_than_any_image_is_refused_before_it_is_read(
+    files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sparse 3 GB "JPEG" in a small archive would be read whole: its header's size stops it."""
+    from archplan.data import inventory
+
+    tree = files.image_tree()
+    big = tree / "train" / "cat" / "huge.png"
+    big.write_bytes(b"\0" * 5000)
+    archive = files.tar(tree, "data.tar")
+    monkeypatch.setattr(inventory, "MAX_IMAGE_BYTES", 4096)
+    read = []
+    original = inventory._member_reader
+
+    def spying(tar, member):  # records the members whose bytes are read
+        reader = original(tar, member)
+        return lambda: read.append(member.name) or reader()
+
+    monkeypatch.setattr(inventory, "_member_reader", spying)
+    message = data_error(archive, limit=10)
+    assert message == (
+        f"{archive}:./train/cat/huge.png is 0.0 MB, far more than any CIFAR-10 image (at most "
+        "0.00390625 MB here); remove it or pass the right data"
+    )
+    assert "./train/cat/huge.png" not in read
+
+
+def test_a_folder_file_larger_than_any_image_is_refused_before_it_is_read(
+    files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from archplan.data import stored
+
+    tree = files.image_tree()
+    (tree / "train" / "cat" / "0000.png").write_bytes(b"\0" * 5000)
+    monkeypatch.setattr(stored, "MAX_IMAGE_BYTES", 4096)
+    monkeypatch.setattr(stored.read_stored, "__defaults__", (4096, "image"))
+    assert data_error(tree, workers=1).startswith(f"{tree}/train/cat/0000.png is 0.0 MB, far more")
+
+
+def test_a_corrupt_image_is_named_not_shown_as_an_object(files) -> None:
+    tree = files.image_tree()
+    (tree / "train" / "dog" / "0000.png").write_bytes(b"these bytes are no image format at all")
+    message = data_error(tree, workers=1)
+    assert message.startswith(f"{tree}/train/dog/0000.png is not a readable image (")
+    assert "object at 0x" not in message
+    assert "cannot identify image file the file" in message
+
+
+@pytest.mark.parametrize("archived", [False, True])
+def test_an_empty_class_folder_is_named_as_empty(files, archived: bool) -> None:
+    tree = files.image_tree()
+    for image in (tree / "train" / "cat").iterdir():
+        image.unlink()
+    path = files.tar(tree, "data.tar", top="top") if archived else tree
+    where = f"{path}:top" if archived else str(tree)
+    assert data_error(path) == (
+        f"{where}/train/cat/ holds no image files; put the class's 32×32 images in it, or remove "
+        "that class from both train/ and test/"
+    )

@@ -12,7 +12,7 @@ import pytest
 
 from archplan import load_spec, parse_spec, trace_network
 from archplan.report.data import trace_record
-from archplan.report.sizes import count_with_size
+from archplan.rules.sizes import count_with_size
 from tests.conftest import SPECS, chain
 from tests.engine.conftest import keras_chain
 

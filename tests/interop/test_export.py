@@ -25,7 +25,7 @@ from tests.conftest import SPECS, chain
 from tests.engine.test_graph_keras import graphs
 from tests.interop.conftest import ruff_problems
 
-SPEC_FILES = sorted(path.name for path in SPECS.glob("*.json") if path.name != "spec.schema.json")
+SPEC_FILES = sorted(path.name for path in SPECS.glob("*.json") if not path.name.endswith(".schema.json"))
 
 
 def script(spec: dict[str, Any] | Network, source: str = "net.json") -> str:

@@ -1,4 +1,5 @@
-"""Byte sizes written the way Keras' ``model.summary()`` writes them."""
+"""Byte sizes: what a value of each dtype takes, written the way Keras' ``model.summary()`` writes
+them."""
 
 from __future__ import annotations
 

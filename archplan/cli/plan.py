@@ -1,0 +1,224 @@
+"""``plan``: design networks to a budget. Parses the flags, runs the planner's search, prints.
+
+No framework is imported: the search measures every candidate with the engine alone. matplotlib
+is imported only to draw ``pareto.png`` under ``--out``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from archplan.cli.boundary import print_problem, reports_errors, stdout_console
+from archplan.cli.options import Dtype, JsonOpt, print_json
+from archplan.errors import ArchplanError
+from archplan.planner.choices import DEFAULT_SAMPLES, DEFAULT_TOP, Objective
+from archplan.planner.quantities import (
+    QuantityError,
+    parse_bytes,
+    parse_count,
+    parse_fraction,
+    parse_input_shape,
+    parse_range,
+)
+from archplan.report.styles import WARNING_STYLE
+
+T = TypeVar("T")
+LIMITS = "Limits"
+SEARCH = "Search"
+
+PlanArg = Annotated[
+    Path | None,
+    typer.Argument(
+        metavar="PLAN",
+        help="A plan file (JSON; see archplan schema --plan). Flags override what it says.",
+        show_default=False,
+    ),
+]
+InputOpt = Annotated[
+    str | None,
+    typer.Option("--input", help="Image size: height x width x channels, e.g. 32x32x3.",
+                 show_default=False),
+]  # fmt: skip
+ClassesOpt = Annotated[
+    int | None,
+    typer.Option("--classes", min=2, help="Classes of the softmax, e.g. 10.", show_default=False),
+]
+MaxParamsOpt = Annotated[
+    str | None,
+    typer.Option("--max-params", help="Most parameters, e.g. 1M.", show_default=False,
+                 rich_help_panel=LIMITS),
+]  # fmt: skip
+MaxMacsOpt = Annotated[
+    str | None,
+    typer.Option("--max-macs", help="Most multiply-accumulates per image, e.g. 100M.",
+                 show_default=False, rich_help_panel=LIMITS),
+]  # fmt: skip
+MaxMemoryOpt = Annotated[
+    str | None,
+    typer.Option("--max-memory", help="Most training memory (the estimate archplan trace prints, "
+                 "at --batch-size and --dtype), e.g. 64MB or 2GB.", show_default=False,
+                 rich_help_panel=LIMITS),
+]  # fmt: skip
+MinRfOpt = Annotated[
+    str | None,
+    typer.Option("--min-rf", help="Least receptive field of the last spatial layer, as a share of "
+                 "the input on every axis (1.0: every unit sees the whole image).",
+                 show_default=False, rich_help_panel=LIMITS),
+]  # fmt: skip
+FinalSizeOpt = Annotated[
+    str | None,
+    typer.Option("--final-size", help="Spatial size before the head: 4, 2..8, 2.. or ..8.",
+                 show_default=False, rich_help_panel=LIMITS),
+]  # fmt: skip
+MaxDepthOpt = Annotated[
+    int | None,
+    typer.Option("--max-depth", min=1, help="Most layers with weights (batch normalisation "
+                 "included, as archplan compare counts them).", show_default=False,
+                 rich_help_panel=LIMITS),
+]  # fmt: skip
+FamilyOpt = Annotated[
+    str | None,
+    typer.Option("--family", help="Families to search, comma-separated: plain, resnet, mobile "
+                 "(default: the plan file's, else all).", show_default=False,
+                 rich_help_panel=SEARCH),
+]  # fmt: skip
+ObjectiveOpt = Annotated[
+    Objective | None,
+    typer.Option("--objective", help="Rank by: budget (the most MACs within the limits, then the "
+                 "fewest parameters), params, macs or depth (the fewest), rf (the largest field).",
+                 show_default=False, rich_help_panel=SEARCH),
+]  # fmt: skip
+TopOpt = Annotated[
+    int | None,
+    typer.Option("--top", min=1, help=f"Networks to choose (default {DEFAULT_TOP}).",
+                 show_default=False, rich_help_panel=SEARCH),
+]  # fmt: skip
+SamplesOpt = Annotated[
+    int | None,
+    typer.Option("--samples", min=1, help="Points per family: a family with no more is walked "
+                 f"whole, a larger one sampled (default {DEFAULT_SAMPLES:,}).",
+                 show_default=False, rich_help_panel=SEARCH),
+]  # fmt: skip
+SeedOpt = Annotated[
+    int | None,
+    typer.Option("--seed", help="Seed of the sampling (default 0): the same seed, the same plan.",
+                 show_default=False, rich_help_panel=SEARCH),
+]  # fmt: skip
+BatchOpt = Annotated[
+    int | None,
+    typer.Option("--batch-size", min=1, help="Batch size of the memory estimate and of the "
+                 "written specs' training (default: the plan's, else 64).", show_default=False),
+]  # fmt: skip
+DtypeOpt = Annotated[
+    Dtype | None,
+    typer.Option("--dtype", help="Dtype of the memory estimate (default float32).",
+                 show_default=False),
+]  # fmt: skip
+OutOpt = Annotated[
+    Path | None,
+    typer.Option("--out", help="Folder for the chosen specs, plan.json, plan.csv, pareto.png.",
+                 show_default=False),
+]  # fmt: skip
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Write into an --out folder that already holds files.")
+]
+
+
+def _read(flag: str, value: str | None, parse: Callable[[str], T]) -> T | None:
+    """A flag's value through its parser; a mistake is one line naming the flag."""
+    if value is None:
+        return None
+    try:
+        return parse(value)
+    except QuantityError as problem:
+        raise ArchplanError(f"{flag}: {problem}") from None
+
+
+def _families(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    names = tuple(name.strip() for name in value.split(",") if name.strip())
+    if not names:
+        raise ArchplanError("--family: name at least one of plain, resnet, mobile")
+    return names
+
+
+@reports_errors
+def plan(
+    plan_file: PlanArg = None,
+    input_shape: InputOpt = None,
+    classes: ClassesOpt = None,
+    max_params: MaxParamsOpt = None,
+    max_macs: MaxMacsOpt = None,
+    max_memory: MaxMemoryOpt = None,
+    min_rf: MinRfOpt = None,
+    final_size: FinalSizeOpt = None,
+    max_depth: MaxDepthOpt = None,
+    family: FamilyOpt = None,
+    objective: ObjectiveOpt = None,
+    top: TopOpt = None,
+    samples: SamplesOpt = None,
+    seed: SeedOpt = None,
+    batch_size: BatchOpt = None,
+    dtype: DtypeOpt = None,
+    out: OutOpt = None,
+    force: ForceOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Design networks to a budget: the best of each family's networks within every limit."""
+    from archplan.planner.planfile import Overrides, PlanFile, load_plan, resolve
+    from archplan.planner.search import search
+    from archplan.report.plan import (
+        check_folder,
+        nothing_fits,
+        plan_record,
+        plan_table,
+        print_written,
+        write_plan,
+    )
+
+    overrides = Overrides(
+        input_shape=_read("--input", input_shape, parse_input_shape),
+        classes=classes,
+        families=_families(family),
+        max_params=_read("--max-params", max_params, parse_count),
+        max_macs=_read("--max-macs", max_macs, parse_count),
+        max_memory=_read("--max-memory", max_memory, parse_bytes),
+        min_rf=_read("--min-rf", min_rf, parse_fraction),
+        final_size=_read("--final-size", final_size, parse_range),
+        max_depth=max_depth,
+        objective=objective,
+        top=top,
+        samples=samples,
+        seed=seed,
+        batch_size=batch_size,
+        dtype=dtype.value if dtype is not None else None,
+    )
+    if out is None and force:
+        raise ArchplanError("--force: only with --out")
+    plan_data = load_plan(plan_file) if plan_file is not None else PlanFile()
+    settings = resolve(plan_data, overrides, source=str(plan_file or "the flags"))
+    if out is not None:
+        check_folder(out, force=force)  # before the search, not after it
+    result = search(settings)
+    if not result.ranked:
+        raise ArchplanError(nothing_fits(result))
+    written = write_plan(result, out, force=force) if out is not None else None
+    specs = written.specs if written is not None else {}
+    if as_json:
+        print_json(plan_record(result, specs))
+    else:
+        stdout_console().print(plan_table(result))
+    if written is not None:
+        if written.plot_skipped:
+            print_problem("warning", WARNING_STYLE, written.plot_skipped)
+        if not as_json:
+            print_written(written)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(plan)

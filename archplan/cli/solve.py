@@ -1,0 +1,104 @@
+"""``solve``: which kernel, stride, padding and dilation turn one length into another."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from archplan.cli.boundary import reports_errors, stdout_console
+from archplan.cli.options import JsonOpt, print_json
+from archplan.errors import ArchplanError
+from archplan.planner.solve import Bounds, LayerKind, no_solution_hint, solve
+
+BOUNDS = "Bounds"
+
+
+class Padding(str, Enum):
+    valid = "valid"
+    same = "same"
+
+
+InputOpt = Annotated[
+    int, typer.Option("--input", min=1, help="The input's length along one axis, e.g. 32.",
+                      show_default=False),
+]  # fmt: skip
+OutputOpt = Annotated[
+    int, typer.Option("--output", min=1, help="The output length wanted, e.g. 16.",
+                      show_default=False),
+]  # fmt: skip
+LayerOpt = Annotated[
+    LayerKind,
+    typer.Option("--layer", help="conv (Conv2D and friends), pool (pooling) or transpose "
+                 "(Conv2DTranspose)."),
+]  # fmt: skip
+KernelOpt = Annotated[
+    int | None,
+    typer.Option("--kernel", min=1, help="Only this kernel (or pool) size.", show_default=False),
+]
+StrideOpt = Annotated[
+    int | None, typer.Option("--stride", min=1, help="Only this stride.", show_default=False)
+]
+PaddingOpt = Annotated[
+    Padding | None, typer.Option("--padding", help="Only this padding.", show_default=False)
+]
+DilationOpt = Annotated[
+    int | None, typer.Option("--dilation", min=1, help="Only this dilation.", show_default=False)
+]
+MaxKernelOpt = Annotated[
+    int, typer.Option("--max-kernel", min=1, help="Largest kernel tried.", rich_help_panel=BOUNDS)
+]
+MaxStrideOpt = Annotated[
+    int, typer.Option("--max-stride", min=1, help="Largest stride tried.", rich_help_panel=BOUNDS)
+]
+MaxDilationOpt = Annotated[
+    int, typer.Option("--max-dilation", min=1, help="Largest dilation tried.",
+                      rich_help_panel=BOUNDS),
+]  # fmt: skip
+
+
+@reports_errors
+def solve_command(
+    size: InputOpt,
+    target: OutputOpt,
+    layer: LayerOpt = LayerKind.conv,
+    kernel: KernelOpt = None,
+    stride: StrideOpt = None,
+    padding: PaddingOpt = None,
+    dilation: DilationOpt = None,
+    max_kernel: MaxKernelOpt = 7,
+    max_stride: MaxStrideOpt = 4,
+    max_dilation: MaxDilationOpt = 3,
+    as_json: JsonOpt = False,
+) -> None:
+    """Every kernel, stride, padding and dilation that turns one length into another."""
+    if layer is LayerKind.pool and dilation not in (None, 1):
+        raise ArchplanError("--dilation: pooling has no dilation; drop it, or use --layer conv")
+    bounds = Bounds(
+        max_kernel=max_kernel,
+        max_stride=max_stride,
+        max_dilation=max_dilation,
+        kernel=kernel,
+        stride=stride,
+        padding=padding.value if padding is not None else None,
+        dilation=dilation,
+    )
+    solutions = solve(size, target, layer, bounds)
+    if not solutions:
+        raise ArchplanError(
+            f"no {layer.keras_class} with kernel ≤ {kernel or max_kernel}, stride ≤ "
+            f"{stride or max_stride}"
+            + ("" if layer is LayerKind.pool else f", dilation ≤ {dilation or max_dilation}")
+            + f" turns {size} into {target}; {no_solution_hint(size, target, layer, bounds)}"
+        )
+    from archplan.report.solve import solve_record, solve_table
+
+    if as_json:
+        print_json(solve_record(size, target, layer, solutions))
+    else:
+        stdout_console().print(solve_table(size, target, layer, solutions))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("solve")(solve_command)

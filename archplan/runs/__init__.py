@@ -1,0 +1,1 @@
+"""The run lifecycle: archplan's one path from a spec to a trained run folder."""
