@@ -20,7 +20,7 @@ from types import ModuleType
 from archplan.engine.memory import estimate_memory
 from archplan.engine.trace import Trace
 from archplan.interop import UnsupportedLayersError, import_model
-from archplan.report.sizes import readable_size
+from archplan.rules.sizes import readable_size
 
 APPLICATIONS = (
     "VGG16", "VGG19", "ResNet50", "ResNet101", "ResNet152", "ResNet50V2", "ResNet101V2",
