@@ -82,7 +82,7 @@ def flatten(model: ModelConfig) -> KerasGraph:
     graph = KerasGraph(name=str(config.get("name") or "model"), input_shape=None)
     flattener = _Flattener(graph, model.source)
     graph.output = flattener.model(model.model, inputs=None, within="", frozen=False)
-    graph.nodes = _reaching(graph.nodes, graph.output)
+    graph.nodes = reaching(graph.nodes, graph.output)
     if not graph.nodes:
         raise ModelStructureError(
             f"{model.source}: the model has no layers between its input "
@@ -91,8 +91,8 @@ def flatten(model: ModelConfig) -> KerasGraph:
     return graph
 
 
-def _reaching(nodes: list[KerasNode], output: str) -> list[KerasNode]:
-    """The nodes the output depends on, in their order (the output last)."""
+def reaching(nodes: list[KerasNode], output: str) -> list[KerasNode]:
+    """The nodes ``output`` depends on (itself included), in their order."""
     by_name = {node.name: node for node in nodes}
     needed, waiting = {output}, [output]
     while waiting:

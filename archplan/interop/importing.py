@@ -21,7 +21,7 @@ from archplan.errors import ArchplanError, MismatchError, SpecError
 from archplan.interop.compiled import training_block
 from archplan.interop.files import read_model_config
 from archplan.interop.from_keras import KERAS_CLASSES, Notes, Unsupported, convert
-from archplan.interop.graph import INPUT, KerasGraph, KerasNode, KerasShape, flatten
+from archplan.interop.graph import INPUT, KerasGraph, KerasNode, KerasShape, flatten, reaching
 from archplan.rules.shapes import Shape, format_shape
 from archplan.spec import Network, parse_spec
 
@@ -143,14 +143,7 @@ def _cut(source: str, converted: Converted, first: Unsupported) -> tuple[Convert
             f"({first.what}), is already one archplan does not model"
         )
     output = kept[-1][0].name
-    by_name = {node.name: node for node, _ in kept}
-    needed, waiting = {output}, [output]
-    while waiting:
-        node = by_name.get(waiting.pop())
-        for name in node.inputs if node else ():
-            if name not in needed:
-                needed.add(name)
-                waiting.append(name)
+    needed = {node.name for node in reaching([node for node, _ in kept], output)}
     kept = [(node, result) for node, result in kept if node.name in needed]
     left_out = len(converted) - len(kept)
     message = (

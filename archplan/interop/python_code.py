@@ -13,6 +13,7 @@ Arguments equal to Keras' defaults are left out, and so are layer names Keras wo
 
 from __future__ import annotations
 
+import json
 import textwrap
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,7 +95,12 @@ def _header(network: Network, trace: Trace, source: str) -> str:
             "own data."
         )
     text = "\n\n".join(_wrapped(paragraph) for paragraph in paragraphs)
-    return f'"""{text}\n"""\n'
+    return f'"""{_docstring_safe(text)}\n"""\n'
+
+
+def _docstring_safe(text: str) -> str:
+    """Text that cannot end the docstring or start an escape, whatever a name holds."""
+    return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
 
 def _wrapped(paragraph: str) -> str:
@@ -463,7 +469,8 @@ def _adapt_lines(network: Network) -> list[str]:
     for node in network.nodes():
         if isinstance(node.layer, Normalization) and node.layer.adapted:
             if node.inputs == (INPUT,):
-                lines.append(f'{" " * INDENT}model.get_layer("{node.name}").adapt(x_train)')
+                name = json.dumps(node.name)  # a string literal, whatever the name holds
+                lines.append(f"{' ' * INDENT}model.get_layer({name}).adapt(x_train)")
             else:
                 lines += comment(
                     f"{node.name!r} (Normalization) has no mean and variance and takes no "

@@ -317,3 +317,28 @@ def test_random_graphs_exported_as_keras_json_import_back(
         return
     back = reimported(network, tmp_path_factory.mktemp("graph"))
     assert kept_layers(back) == kept_layers(network)
+
+
+def test_names_cannot_break_out_of_the_code() -> None:
+    """A spec's names reach the script only as string literals, comments' reprs or docstring
+    text that is escaped: quotes and backslashes in them never become code."""
+    import ast
+
+    hostile = 'n") or print("x'
+    spec = {
+        "name": 'net""" + print("x") + """\\',
+        "input": {"shape": [8, 8, 3]},
+        "layers": [
+            {"type": "Normalization", "name": hostile},
+            {"type": "Conv2D", "filters": 2, "kernel_size": 1, "name": "dead'\" # x", "inputs": ["input"]},
+            {"type": "Flatten", "inputs": [hostile]},
+        ],
+    }
+    network = parse_spec(spec)
+    text = python_script(network, trace_network(network), source='a\\b"""c.json')
+    tree = ast.parse(text)
+    docstring = ast.get_docstring(tree)
+    assert docstring is not None
+    assert docstring.startswith('net""" + print("x") + """\\: a Keras model exported by')
+    calls = [node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)]
+    assert calls.count("print") == 1  # main()'s own
