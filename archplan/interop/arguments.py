@@ -18,6 +18,9 @@ from archplan.layers.args import Regularizer
 
 WIRING = frozenset({"type", "name", "inputs"})
 """Fields that are not Keras arguments: the layer's type, its name, what it takes."""
+SYMMETRIC_FACTORS = frozenset({"factor", "height_factor", "width_factor"})
+"""The augmentations' factors, where ``f`` means ``[-f, f]`` (Keras' RandomRotation writes its
+factor out as that pair)."""
 
 
 def argument_names(layer_class: type[Layer]) -> list[str]:
@@ -55,7 +58,18 @@ def given_arguments(layer: Layer) -> dict[str, Any]:
         default = None if name in required else fields[name].get_default(call_default_factory=True)
         if name in required or not same_value(value, default):
             given[name] = _shortest(layer, name, _json_value(value, dumped[name]))
+            if name in SYMMETRIC_FACTORS:
+                given[name] = _symmetric(given[name])
     return given
+
+
+def _symmetric(factor: Any) -> Any:
+    """``[-0.1, 0.1]`` → ``0.1``: the one number that means the same range."""
+    if isinstance(factor, list) and len(factor) == 2:
+        low, high = factor
+        if low == -high and high >= 0:
+            return high + 0.0  # -0.0 → 0.0
+    return factor
 
 
 def _json_value(value: Any, dumped: Any) -> Any:

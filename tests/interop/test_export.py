@@ -222,6 +222,9 @@ def test_every_spec_exports_a_script_ruff_accepts(name: str, tmp_path: Path) -> 
         ({"type": "Dense", "units": 2, "kernel_regularizer": "l2"}, {"units": 2, "kernel_regularizer": {"l2": 0.01}}),
         ({"type": "Dense", "units": 2, "kernel_regularizer": "l1l2"}, {"units": 2, "kernel_regularizer": {"l1": 0.0, "l2": 0.0}}),
         ({"type": "Activation", "activation": None}, {"activation": None}),
+        ({"type": "RandomRotation", "factor": [-0.1, 0.1]}, {"factor": 0.1}),  # as Keras writes 0.1
+        ({"type": "RandomRotation", "factor": [-0.0, 0.0]}, {"factor": 0.0}),
+        ({"type": "RandomZoom", "height_factor": [0.2, -0.2]}, {"height_factor": [0.2, -0.2]}),
     ],
 )  # fmt: skip
 def test_only_arguments_that_differ_from_keras_defaults_are_given(layer: dict[str, Any], given: dict[str, Any]) -> None:

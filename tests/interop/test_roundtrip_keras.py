@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -65,7 +66,8 @@ def wiring(network: Network) -> dict[str, tuple[Any, ...]]:
     Keras keeps no order of its own beyond one where inputs come first.
 
     Keras keeps no difference between ``activation=None`` and ``"linear"``, nor between
-    Normalization's ``axis=None`` and ``axis=[]``: those are written alike here.
+    Normalization's ``axis=None`` and ``axis=[]``, and keeps penalties as float32: those are
+    written alike here.
     """
     trace = trace_network(network)
     kept = {row.name for row in trace.counted}
@@ -78,8 +80,15 @@ def wiring(network: Network) -> dict[str, tuple[Any, ...]]:
             arguments["activation"] = "linear"
         if node.layer.keras_class == "Normalization" and arguments.get("axis") == ():
             arguments["axis"] = None
+        if arguments.get("kernel_regularizer"):  # Keras keeps penalties as float32
+            penalties = arguments["kernel_regularizer"]["config"]
+            arguments["kernel_regularizer"] = {key: float32(value) for key, value in penalties.items()}
         rows[node.name] = (node.layer.keras_class, arguments, node.inputs)
     return rows
+
+
+def float32(value: float) -> float:
+    return float(struct.unpack("f", struct.pack("f", value))[0])
 
 
 def without_drawn_seeds(
@@ -195,6 +204,9 @@ def traced_or_rejected(spec: dict[str, Any]) -> Network:
 @example(chain({"type": "Dense", "units": 1, "kernel_regularizer": "l1"}, shape=(4,)))  # float32 0.01
 @example(chain({"type": "Activation", "activation": None}, {"type": "RandomCrop", "height": 2, "width": 2},
                shape=(5, 3, 3)))  # fmt: skip
+@example(chain({"type": "RandomRotation", "factor": 0.0}, shape=(1, 1, 1)))  # Keras writes (-0.0, 0.0)
+@example(chain({"type": "Dense", "units": 1, "kernel_regularizer": {"class_name": "L2", "config": {"l2": 2.220446049250313e-16}}},
+               shape=(1,)))  # fmt: skip
 def test_random_specs_of_every_layer_type_go_round_trip(
     keras: ModuleType, tmp_path_factory: pytest.TempPathFactory, spec: dict[str, Any]
 ) -> None:
