@@ -25,9 +25,10 @@ import random
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from timing import best_of  # beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's archplan, wherever the script is run from
@@ -53,14 +54,6 @@ def default_settings() -> Any:
     return resolve(PlanFile(), overrides)
 
 
-def best_of(repeat: int, action: Callable[[], Any]) -> float:
-    """The fastest of ``repeat`` timings: the least disturbed by other work on a shared machine."""
-    timings = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - start)
-    return min(timings)
 
 
 def side_by_side(settings: Any, points: int, repeat: int) -> None:

@@ -9,7 +9,11 @@ Prints, from one run on this machine:
    ``PYTHONDONTWRITEBYTECODE=1``, the cost of running without bytecode caching;
 2. in-process, imports excluded: the engine alone, and the engine plus its rich table, against
    building the Keras model and summarising it;
-3. the engine alone on chains of 1,250 to 10,000 layers, to show growth is linear.
+3. the engine alone on chains of 1,250 to 10,000 layers, to show growth is linear;
+4. the whole ``archplan trace`` command on chains of 10,000 and 100,000 layers (rendering
+   included; goal: 10,000 under 2 s, and linear beyond);
+5. with ``--instructions`` (valgrind installed): the instructions archplan trace and the bare
+   start execute, counted by callgrind: a ratio no other work on a shared machine can disturb.
 
 Goals: archplan trace within 1.25x of the bare start, and at least 20x faster than Keras;
 10,000 layers well under a second.
@@ -20,14 +24,16 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from timing import best_of  # beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "specs" / "tutorial-convnet.json"
@@ -74,14 +80,6 @@ app()
 """
 
 
-def best_of(repeat: int, action: Callable[[], Any]) -> float:
-    """The fastest of ``repeat`` timings: the least disturbed by other work on a shared machine."""
-    timings = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - start)
-    return min(timings)
 
 
 def run_quietly(command: list[str], cwd: str | None = None, **extra_env: str) -> None:
@@ -152,10 +150,47 @@ def engine_scaling(lengths: list[int]) -> list[tuple[int, float]]:
     return results
 
 
+def long_chains(lengths: list[int]) -> list[tuple[int, float]]:
+    """Seconds for the whole trace command on a chain of each length (rendering included)."""
+    results = []
+    with tempfile.TemporaryDirectory() as folder:
+        for length in lengths:
+            layers = [{"type": "Dense", "units": 8 + (i % 5), "activation": "relu"}
+                      for i in range(length)]  # fmt: skip
+            spec = Path(folder) / f"chain{length}.json"
+            spec.write_text(json.dumps({"input": {"shape": [16]}, "layers": layers}))
+            command = [sys.executable, "-m", "archplan", "trace", str(spec)]
+            results.append((length, best_of(1, lambda c=command: run_quietly(c))))  # type: ignore[misc]
+    return results
+
+
+def instructions(command: list[str]) -> int | None:
+    """Instructions the command executes, counted by valgrind's callgrind; None without it."""
+    if shutil.which("valgrind") is None:
+        return None
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
+        capture_output=True, text=True, env={"PATH": "", "COLUMNS": "160"}, check=True,
+    )  # fmt: skip
+    counted = re.search(r"Collected : (\d+)", done.stderr)
+    return int(counted.group(1)) if counted else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
-    repeat = parser.parse_args().repeat
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions with valgrind (about a minute)")  # fmt: skip
+    args = parser.parse_args()
+    repeat = args.repeat
+    if args.instructions:
+        archplan_ir = instructions([sys.executable, "-m", "archplan", "trace", str(SPEC)])
+        bare_ir = instructions([sys.executable, "-c", BARE_PROGRAM, "trace", str(SPEC)])
+        if archplan_ir and bare_ir:
+            print(f"instructions    archplan trace {archplan_ir / 1e6:,.0f}M   bare start "
+                  f"{bare_ir / 1e6:,.0f}M   ratio {archplan_ir / bare_ir:.2f}  (goal <= 1.25)")  # fmt: skip
+        else:
+            print("instructions    valgrind is not installed: not counted")
 
     whole = whole_commands(repeat)
     archplan_cmd, keras_cmd, bare = whole["archplan trace"], whole["keras summary"], whole["bare start"]
@@ -179,6 +214,11 @@ def main() -> None:
     first, last = scaling[0], scaling[-1]
     growth = (last[1] / first[1]) / (last[0] / first[0])
     print(f"growth 1,250 -> 10,000 layers relative to linear: {growth:.2f} (1.00 = linear)")
+    chains = long_chains([10_000, 100_000])
+    for length, seconds in chains:
+        print(f"whole command   trace of {length:7,d} layers  {seconds:8.2f} s   (goal for 10,000: < 2 s)")
+    (short, short_s), (long, long_s) = chains
+    print(f"growth 10,000 -> 100,000 layers relative to linear: {(long_s / short_s) / (long / short):.2f}")
     print(f"ratio {keras_cmd / archplan_cmd:.2f}  (keras summary / archplan trace, whole commands, goal >= 20)")
 
 

@@ -8,6 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# Property tests are judged by what they find, not by how fast a shared machine runs them: a
+# timing deadline only makes a loaded CI machine fail at random.
+settings.register_profile("archplan", deadline=None, print_blob=True)
+settings.load_profile("archplan")
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = ROOT / "specs"

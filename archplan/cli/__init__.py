@@ -1,26 +1,69 @@
-"""archplan's command line: ``archplan trace|params|schema|plan|fix|solve|...``.
+"""archplan's command line: ``archplan trace|params|schema|plan|fix|solve|import|export|...``.
 
-Each command family lives in its own module and registers itself on the app here; importing this
-package imports no deep-learning framework (``realize`` imports Keras inside the command).
+Each command family lives in its own module, which registers its commands on a typer app. A
+family is imported only when one of its commands runs (or ``--help`` lists them all): ``archplan
+trace`` neither imports nor builds the eight other commands. Importing this package imports no
+deep-learning framework (``realize`` imports Keras inside the command).
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import functools
+import importlib
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 import typer
+import typer.main
 
 from archplan import __version__
-from archplan.cli import costs, exporting, fix, importing, plan, realize, solve, tracing
 from archplan.cli.boundary import OneLineUsageErrors
+
+COMMANDS: dict[str, str] = {
+    "trace": "tracing",
+    "params": "tracing",
+    "schema": "tracing",
+    "plan": "plan",
+    "fix": "fix",
+    "solve": "solve",
+    "realize": "realize",
+    "plot": "costs",
+    "compare": "costs",
+    "import": "importing",
+    "export": "exporting",
+}
+"""Each command, in the order ``--help`` lists them, and the module under ``archplan.cli`` that
+defines it (a module's ``register(app)`` adds its commands to an app)."""
+
+MARKUP: Literal["rich"] = "rich"
+
+
+class LazyCommands(OneLineUsageErrors):
+    """The top-level group: a command is imported and built when it is asked for."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        module = COMMANDS.get(cmd_name)
+        return None if module is None else family_commands(module).get(cmd_name)
+
+
+@functools.cache
+def family_commands(module: str) -> Mapping[str, Any]:
+    """The click commands one module's ``register`` defines, built once."""
+    family = typer.Typer(rich_markup_mode=MARKUP, pretty_exceptions_enable=False)
+    importlib.import_module(f"{__name__}.{module}").register(family)
+    return typer.main.get_group(family).commands
+
 
 app = typer.Typer(
     name="archplan",
-    cls=OneLineUsageErrors,
+    cls=LazyCommands,
     help="Plan a convnet's shapes and parameters before training it, exactly as Keras would.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    rich_markup_mode=MARKUP,
 )
 
 
@@ -40,16 +83,6 @@ def _main(
     ] = False,
 ) -> None:
     """Plan a convnet's shapes and parameters before training it, exactly as Keras would."""
-
-
-tracing.register(app)
-realize.register(app)
-costs.register(app)
-plan.register(app)
-fix.register(app)
-solve.register(app)
-importing.register(app)
-exporting.register(app)
 
 
 def main() -> None:

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Protocol
 from archplan.spec.defaults import BATCH_SIZE, OPTIMIZER, OPTIMIZER_SLOTS
 
 if TYPE_CHECKING:
-    from archplan.spec.training import Optimizer, Training
+    from archplan.spec.optimizers import Optimizer
+    from archplan.spec.training import Training
 
 
 class Counts(Protocol):
@@ -44,7 +45,7 @@ class Counts(Protocol):
 
 def optimizer_slots(optimizer: Optimizer) -> int:
     """Values the optimizer keeps per trainable parameter (Keras 3 allocates these variables)."""
-    from archplan.spec.training import SGD, Adam, RMSprop
+    from archplan.spec.optimizers import SGD, Adam, RMSprop
 
     if isinstance(optimizer, SGD):
         return int(optimizer.momentum > 0)

@@ -40,14 +40,14 @@ from archplan.layers.args import Regularizer
 from archplan.layers.preprocessing import Normalization
 from archplan.spec import Network, Training
 from archplan.spec.network import INPUT, Node
-from archplan.spec.training import (
+from archplan.spec.schedules import (
     CosineDecay,
-    EarlyStopping,
     ExponentialDecay,
     OneCycle,
     PiecewiseConstantDecay,
     Schedule,
 )
+from archplan.spec.training import EarlyStopping
 
 CIFAR10_SHAPE = (32, 32, 3)
 CIFAR10_CLASSES = 10

@@ -19,16 +19,14 @@ import keras
 
 from archplan.records.folder import write_atomically
 from archplan.records.history import EpochRecord, finite
-from archplan.spec.training import (
+from archplan.spec.schedules import (
     CosineDecay,
     ExponentialDecay,
-    Monitor,
     OneCycle,
     PiecewiseConstantDecay,
     Schedule,
-    Training,
-    monitor_mode,
 )
+from archplan.spec.training import Monitor, Training, monitor_mode
 
 
 def build_optimizer(

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import functools
 from abc import ABC, abstractmethod
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -201,6 +201,37 @@ class Family(ABC):
         )
 
 
+STEM_OUTPUT = "stem_relu"
+
+
+def _stem(width: int, kernel: int, activation: str) -> list[Layer]:
+    """The residual families' stem: a convolution to the first stage's width, normalised."""
+    return [
+        layer("Conv2D", name="stem_conv", filters=width, kernel_size=kernel, padding="same",
+              use_bias=False),
+        layer("BatchNormalization", name="stem_bn", momentum=BN_MOMENTUM),
+        layer("Activation", name=STEM_OUTPUT, activation=activation),
+    ]  # fmt: skip
+
+
+def _stages(
+    point: Point, layout: Layout
+) -> Iterator[tuple[Layer | None, list[tuple[str, int, int]]]]:
+    """Each stage of a residual network: the pooling that opens it (if the point pools), and its
+    blocks as (name, width, stride)."""
+    for stage, (depth, width) in enumerate(zip(layout.depths, layout.widths, strict=True)):
+        pool = (
+            layer("MaxPooling2D", name=f"s{stage + 1}_pool", pool_size=2)
+            if _pooled(point, stage)
+            else None
+        )
+        blocks = [
+            (f"s{stage + 1}b{index + 1}", width, _stride(point, stage, index))
+            for index in range(depth)
+        ]
+        yield pool, blocks
+
+
 def _pooled(point: Point, stage: int) -> bool:
     return stage > 0 and point["downsample"] == "pool"
 
@@ -320,20 +351,13 @@ class ResNet(Family):
     def body(self, point: Point, problem: Problem) -> list[Layer]:
         layout = self.layout(point)
         kernel = int(point["kernel"])
-        layers = [
-            layer("Conv2D", name="stem_conv", filters=layout.widths[0], kernel_size=kernel,
-                  padding="same", use_bias=False),
-            layer("BatchNormalization", name="stem_bn", momentum=BN_MOMENTUM),
-            layer("Activation", name="stem_relu", activation="relu"),
-        ]  # fmt: skip
-        previous, channels = "stem_relu", layout.widths[0]
-        for stage, (depth, width) in enumerate(zip(layout.depths, layout.widths, strict=True)):
-            if _pooled(point, stage):
-                previous = f"s{stage + 1}_pool"
-                layers.append(layer("MaxPooling2D", name=previous, pool_size=2))
-            for index in range(depth):
-                block = f"s{stage + 1}b{index + 1}"
-                stride = _stride(point, stage, index)
+        layers = _stem(layout.widths[0], kernel, "relu")
+        previous, channels = STEM_OUTPUT, layout.widths[0]
+        for pool, blocks in _stages(point, layout):
+            if pool is not None:
+                layers.append(pool)
+                previous = pool.name or previous
+            for block, width, stride in blocks:
                 layers += self._block(block, previous, width, kernel, stride, channels)
                 previous, channels = f"{block}_out", width
         return layers + _head(point, problem, named=True)
@@ -395,20 +419,13 @@ class Mobile(Family):
     def body(self, point: Point, problem: Problem) -> list[Layer]:
         layout = self.layout(point)
         kernel, expansion = int(point["kernel"]), int(point["expansion"])
-        layers = [
-            layer("Conv2D", name="stem_conv", filters=layout.widths[0], kernel_size=3,
-                  padding="same", use_bias=False),
-            layer("BatchNormalization", name="stem_bn", momentum=BN_MOMENTUM),
-            layer("Activation", name="stem_relu", activation="relu6"),
-        ]  # fmt: skip
-        previous, channels = "stem_relu", layout.widths[0]
-        for stage, (depth, width) in enumerate(zip(layout.depths, layout.widths, strict=True)):
-            if _pooled(point, stage):
-                previous = f"s{stage + 1}_pool"
-                layers.append(layer("MaxPooling2D", name=previous, pool_size=2))
-            for index in range(depth):
-                block = f"s{stage + 1}b{index + 1}"
-                stride = _stride(point, stage, index)
+        layers = _stem(layout.widths[0], 3, "relu6")
+        previous, channels = STEM_OUTPUT, layout.widths[0]
+        for pool, blocks in _stages(point, layout):
+            if pool is not None:
+                layers.append(pool)
+                previous = pool.name or previous
+            for block, width, stride in blocks:
                 block_layers, previous = self._block(
                     block, previous, channels, width, kernel, stride, expansion
                 )

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from archplan.errors import SpecError
-from archplan.layers import FAMILY_OF, layer_class, type_names
+from archplan.layers import layer_class, type_names
 from archplan.layers.base import Layer
 from archplan.messages import layer_label, suggest
 from archplan.spec.files import read_json
@@ -52,12 +52,6 @@ def _describe(source: str, data: Mapping[str, Any], error: ErrorDetails) -> str:
     if len(loc) >= 2 and loc[0] == "layers" and isinstance(loc[1], int):
         where.append(_layer_label(data, loc[1]))
         loc = loc[2:]
-        if loc and isinstance(loc[0], str) and loc[0] in FAMILY_OF:
-            loc = loc[1:]  # the discriminator's tag, already in the label
-    if loc[:1] == ["training"]:
-        from archplan.spec.training import without_tags
-
-        loc = without_tags(loc)  # the unions' tags, which the spec never spells
     field = ".".join(str(part) for part in loc)
     if field:
         where.append(field)
@@ -121,7 +115,7 @@ def _known_fields(error: ErrorDetails, data: Mapping[str, Any]) -> list[str]:
     if loc[:1] == ("training",):
         from archplan.spec.training import fields_at
 
-        return fields_at(loc[:-1])
+        return fields_at(loc[:-1], data)
     if loc[:1] == ("input",):
         from archplan.spec.network import InputSpec
 

@@ -21,7 +21,6 @@ from pydantic import (
     Field,
     PlainValidator,
     SerializeAsAny,
-    create_model,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -30,6 +29,7 @@ from archplan.layers import Layer, any_layer, layer_class, type_names
 from archplan.layers.args import PositiveInt, check_printable
 from archplan.messages import layer_label, suggest
 from archplan.rules.shapes import Shape
+from archplan.spec.lazy import UnionSchema
 
 if TYPE_CHECKING:
     from archplan.spec.training import Training
@@ -96,8 +96,16 @@ def _layer_of_its_type(value: object) -> Layer:
     return cls.model_validate_json(json.dumps(dict(value)))  # JSON's rules, as the file's
 
 
-LayerSpec = SerializeAsAny[Annotated[Layer, PlainValidator(_layer_of_its_type)]]
+LayerSpec = SerializeAsAny[
+    Annotated[Layer, PlainValidator(_layer_of_its_type), UnionSchema(any_layer)]
+]
 """Any layer spec, validated by the class its ``type`` names and dumped with all its fields."""
+
+
+def _training_type() -> type[Training]:
+    from archplan.spec.training import Training
+
+    return Training
 
 
 def _training_block(value: object) -> Training:
@@ -112,7 +120,7 @@ def _training_block(value: object) -> Training:
 if TYPE_CHECKING:
     TrainingSpec = Training
 else:
-    TrainingSpec = Annotated[Any, PlainValidator(_training_block)]
+    TrainingSpec = Annotated[Any, PlainValidator(_training_block), UnionSchema(_training_type)]
     """The optional ``training`` block, loaded and validated only when a spec has one."""
 
 
@@ -212,17 +220,7 @@ class Network(BaseModel):
 
 def network_json_schema() -> dict[str, Any]:
     """The spec format's JSON Schema, for editors: every layer type in it (all are loaded)."""
-    from archplan.spec.training import Training
-
-    every_layer = any_layer()
-    complete = create_model(
-        "Network",
-        __base__=Network,
-        __doc__=Network.__doc__,
-        layers=(Annotated[list[every_layer], Field(min_length=1)], ...),  # type: ignore[valid-type]
-        training=(Training | None, None),
-    )
-    return complete.model_json_schema(by_alias=True)
+    return Network.model_json_schema(by_alias=True)
 
 
 def _reference_problem(

@@ -11,17 +11,9 @@ from hypothesis import strategies as st
 
 from archplan.errors import SpecError
 from archplan.spec import Training, parse_spec
-from archplan.spec.training import (
-    SGD,
-    AdamW,
-    CheckpointBest,
-    CosineDecay,
-    EarlyStopping,
-    OneCycle,
-    PiecewiseConstantDecay,
-    fields_at,
-    without_tags,
-)
+from archplan.spec.optimizers import SGD, AdamW
+from archplan.spec.schedules import CosineDecay, OneCycle, PiecewiseConstantDecay
+from archplan.spec.training import CheckpointBest, EarlyStopping, fields_at
 
 SPEC = {
     "input": {"shape": [32, 32, 3]},
@@ -232,25 +224,28 @@ def test_each_schedule_mistake_gets_its_own_line() -> None:
     assert all(line.startswith("<spec>: training.optimizer.") for line in lines)
 
 
-# The loader's helpers: locations as the spec spells them, the fields for a did-you-mean.
+# The loader's helper: the fields of the block at a location, for a did-you-mean.
+
+
+SCHEDULED = {"optimizer": {"type": "sgd", "learning_rate": {"type": "CosineDecay"}}}
 
 
 @pytest.mark.parametrize(
-    ("loc", "spelt", "fields"),
+    ("training", "loc", "fields"),
     [
-        (("training", "optimizer", "SGD", "learning_rate", "CosineDecay", "alpha"),
-         ["training", "optimizer", "learning_rate", "alpha"], CosineDecay),
-        (("training", "optimizer", "AdamW", "learning_rate", "number"),
-         ["training", "optimizer", "learning_rate"], AdamW),
-        (("training", "early_stopping", "patience"), ["training", "early_stopping", "patience"], EarlyStopping),
-        (("training", "epochs"), ["training", "epochs"], Training),
+        (SCHEDULED, ("training", "optimizer", "learning_rate"), CosineDecay),
+        (SCHEDULED, ("training", "optimizer"), SGD),
+        ({"optimizer": "adamw"}, ("training", "optimizer"), AdamW),
+        ({"optimizer": {"type": "Nope"}}, ("training", "optimizer"), Training),
+        ({"early_stopping": {}}, ("training", "early_stopping"), EarlyStopping),
+        ({"checkpoint_best": {}}, ("training", "checkpoint_best"), CheckpointBest),
+        ({}, ("training",), Training),
     ],
 )  # fmt: skip
-def test_locations_without_union_tags(
-    loc: tuple[str, ...], spelt: list[str], fields: type[Any]
+def test_the_fields_at_a_location_come_from_the_block_written_there(
+    training: dict[str, Any], loc: tuple[str, ...], fields: type[Any]
 ) -> None:
-    assert without_tags(loc) == spelt
-    assert fields_at(loc[:-1]) == list(fields.model_fields)
+    assert fields_at(loc, {"training": training}) == list(fields.model_fields)
 
 
 @given(
