@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SPEC   ?= specs/tutorial-convnet.json
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test test-applications lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ test: $(VENV)/.dev  ## the whole test suite, then the linters (code, import laye
 	$(BIN)/ruff check archplan tests benchmarks examples
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+
+test-applications: $(VENV)/.dev  ## every Keras Application, imported and compared with Keras (~5 min)
+	$(BIN)/python -m pytest -m applications tests/interop/test_applications.py tests/test_examples.py
 
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/trace_speed.py

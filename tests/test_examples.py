@@ -1,11 +1,22 @@
-"""What examples/ shows stays true: each script runs and prints what its comments promise."""
+"""What examples/ and the README show stays true: each script runs and prints what its comments
+and the README promise."""
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+from archplan.cli import app
 from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+APPLICATIONS_TABLE = ROOT / "examples" / "keras_applications_table.md"
 
 
 def run_example(name: str) -> str:
@@ -14,9 +25,18 @@ def run_example(name: str) -> str:
         capture_output=True,
         text=True,
         cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},  # this checkout's archplan
         check=True,
     )
     return completed.stdout
+
+
+def readme_block(after: str, fence: str = "```") -> str:
+    """The first fenced block of the README after the line that contains ``after``."""
+    start = README.index(after)
+    match = re.compile(re.escape(fence) + r"\n(.*?)\n```", re.DOTALL).search(README, start)
+    assert match is not None, after
+    return match.group(1)
 
 
 def test_trace_as_library() -> None:
@@ -37,3 +57,47 @@ def test_plan_as_library() -> None:
         "trial 3: resnet-2x24-k3-flatten: breaks --max-params (267,634 vs 200,000), --min-rf (0.34375 vs 1.0)",
         "trial 4: resnet-1x8-1x16-1x32-k5-stride-flatten: fits, 73,602 parameters, 8,892,416 MACs, 30 layers in its spec",
     ]
+
+
+def test_the_readme_shows_the_exported_script_as_it_is() -> None:
+    result = CliRunner().invoke(app, ["export", str(ROOT / "specs" / "tutorial-convnet.json")])
+    assert result.exit_code == 0
+    assert readme_block("The script passes `ruff check`", "```python") in result.stdout
+
+
+def test_the_readme_quotes_the_applications_table_and_the_refusal() -> None:
+    table = APPLICATIONS_TABLE.read_text(encoding="utf-8")
+    assert table in README
+    refusal = next(line for line in table.splitlines() if line.startswith("- InceptionResNetV2: "))
+    message = refusal.removeprefix("- InceptionResNetV2: `").removesuffix("`")
+    assert readme_block("and `--partial` imports the model up to") == f"error: inception_resnet_v2.json: {message}"
+
+
+@pytest.mark.keras
+@pytest.mark.applications
+def test_the_applications_table_is_what_its_script_prints() -> None:
+    assert run_example("keras_applications_table.py") == APPLICATIONS_TABLE.read_text(encoding="utf-8")
+
+
+@pytest.mark.keras
+@pytest.mark.applications
+def test_the_readme_import_example(tmp_path: Path) -> None:
+    """The README's commands, run: MobileNetV3Small saved by Keras, imported by archplan."""
+    pytest.importorskip("keras")
+    from archplan.keras.backend import load_keras
+
+    keras = load_keras("tensorflow")
+    keras.backend.clear_session()
+    model = tmp_path / "mobilenet_v3_small.keras"
+    keras.applications.MobileNetV3Small(weights=None, input_shape=(224, 224, 3)).save(model)
+    spec = tmp_path / "mobilenet_v3_small.json"
+    result = CliRunner().invoke(app, ["import", str(model), "-o", str(spec)])
+    assert result.exit_code == 0
+    assert result.stdout.replace(str(tmp_path) + "/", "") == readme_block("`archplan import` answers") + "\n"
+    shown = readme_block("only the arguments that differ from Keras' defaults").splitlines()
+    written = spec.read_text(encoding="utf-8").splitlines()
+    cut = shown.index("    ...")
+    assert written[:cut] == shown[:cut]
+    after = shown[cut + 1 :]
+    start = written.index(after[0])
+    assert written[start : start + len(after)] == after

@@ -1,12 +1,15 @@
-"""``archplan trace``/``params`` stay light: no deep-learning framework is imported to run them."""
+"""The light commands stay light: ``trace``, ``params``, ``import`` and ``export`` import no
+deep-learning framework (nor numpy) to run."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import ROOT, SPECS
+from tests.interop.keras_configs import conv, functional, tensor, write_keras
 
 HEAVY = ("tensorflow", "keras", "jax", "torch", "numpy", "matplotlib", "PIL", "optuna", "sqlalchemy")
 
@@ -14,17 +17,28 @@ PROBE = """
 import json, sys
 from typer.testing import CliRunner
 from archplan.cli import app
-for command in (["trace"], ["params"], ["trace", "--json"]):
-    result = CliRunner().invoke(app, [*command, sys.argv[1]])
-    assert result.exit_code == 0, result.output
+spec, model, folder = sys.argv[1:]
+commands = (
+    ["trace", spec], ["params", spec], ["trace", "--json", spec],
+    ["import", model], ["import", model, "-o", folder + "/imported.json"],
+    ["export", spec], ["export", spec, "--format", "keras-json", "-o", folder + "/model.json"],
+)
+for command in commands:
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 0, (command, result.output)
 print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
 """
 
 
-def test_trace_and_params_import_no_framework() -> None:
+def test_light_commands_import_no_framework(tmp_path: Path) -> None:
     spec = str(SPECS / "tutorial-convnet.json")
+    model = write_keras(tmp_path, functional(conv("c", tensor("input_layer", (8, 8, 3)))))
     completed = subprocess.run(
-        [sys.executable, "-c", PROBE, spec], capture_output=True, text=True, cwd=ROOT, check=True
+        [sys.executable, "-c", PROBE, spec, str(model), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
     )
     loaded = set(json.loads(completed.stdout.splitlines()[-1]))
     assert "archplan" in loaded

@@ -1,4 +1,4 @@
-"""archplan's command line: ``archplan trace|params|schema|plan|fix|solve|...``.
+"""archplan's command line: ``archplan trace|params|schema|plan|fix|solve|import|export|...``.
 
 Each command family lives in its own module, which registers its commands on a typer app. A
 family is imported only when one of its commands runs (or ``--help`` lists them all): ``archplan
@@ -29,6 +29,8 @@ COMMANDS: dict[str, str] = {
     "realize": "realize",
     "plot": "costs",
     "compare": "costs",
+    "import": "importing",
+    "export": "exporting",
 }
 """Each command, in the order ``--help`` lists them, and the module under ``archplan.cli`` that
 defines it (a module's ``register(app)`` adds its commands to an app)."""

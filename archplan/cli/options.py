@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from archplan.cli.boundary import print_problem
-from archplan.errors import SpecError
+from archplan.errors import ArchplanError, SpecError
 from archplan.report.styles import WARNING_STYLE
 from archplan.rules.sizes import DTYPE_BYTES
 from archplan.spec.defaults import MAX_BATCH_SIZE
 
 if TYPE_CHECKING:
     from archplan.engine.trace import Trace
+    from archplan.spec import Network
 
 SpecArg = Annotated[
     Path,
@@ -65,6 +66,11 @@ BatchOpt = Annotated[
 def traced(path: Path) -> Trace:
     """Load and trace a spec file; shape problems are reported with the file's path, and any
     warning is printed on stderr (the command still succeeds)."""
+    return loaded_and_traced(path)[1]
+
+
+def loaded_and_traced(path: Path) -> tuple[Network, Trace]:
+    """The spec file's network and its trace, as :func:`traced` reports them."""
     from archplan.engine.trace import trace_network
     from archplan.spec import load_spec
 
@@ -74,7 +80,7 @@ def traced(path: Path) -> Trace:
     except SpecError as error:
         raise SpecError(f"{path}: {error}") from None
     print_warnings(path, result.warnings)
-    return result
+    return network, result
 
 
 def print_warnings(path: Path, warnings: tuple[str, ...]) -> None:
@@ -137,3 +143,46 @@ MixedOpt = Annotated[
                  "stays float32): faster on GPUs with tensor cores, usually slower on CPUs.",
                  rich_help_panel=SPEED),
 ]  # fmt: skip
+
+
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="The file to write (default: print to stdout). An existing file is kept unless "
+        "--force.",
+        show_default=False,
+    ),
+]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")]
+
+
+def check_new_file(output: Path, *, force: bool) -> None:
+    """Refuse, before any work, an output that would overwrite a file (unless ``force``), that
+    names a folder, or whose folder is missing."""
+    if output.is_dir():
+        raise ArchplanError(f"{output}: is a directory; name a file inside it")
+    if output.exists() and not force:
+        raise ArchplanError(
+            f"{output}: already exists, and archplan never overwrites a file unasked; choose "
+            "another -o, or pass --force to replace it"
+        )
+    if not output.parent.is_dir():
+        raise ArchplanError(
+            f"{output}: the directory {output.parent} does not exist; create it first or write "
+            "elsewhere"
+        )
+
+
+def write_text_file(output: Path, text: str) -> None:
+    """Write ``text`` to ``output`` atomically: a reader sees the old file or the new, whole."""
+    from archplan.records.folder import write_atomically  # run records: only when writing
+
+    def write(path: Path) -> None:
+        path.write_text(text, encoding="utf-8")
+
+    try:
+        write_atomically(output, write)
+    except OSError as error:
+        raise ArchplanError(f"{output}: cannot be written ({error.strerror})") from None

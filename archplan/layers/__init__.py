@@ -22,6 +22,7 @@ from pydantic import Field
 from archplan.layers.base import BY_TYPE, REGISTERED, Inference, Layer, LayerShapeError
 
 FAMILIES: dict[str, tuple[str, ...]] = {
+    "activations": ("ReLU",),
     "augmentation": (
         "RandomFlip", "RandomTranslation", "RandomRotation", "RandomZoom", "RandomCrop",
     ),

@@ -1,7 +1,7 @@
 """Preprocessing layer specs: Rescaling and Normalization, which put pixel values on the scale the
 network trains best on, inside the model (so a saved model takes raw pixels).
 
-Neither learns anything, and both work at inference: 2 other ops per value (Rescaling always
+Neither learns by gradient, and both work at inference: 2 other ops per value (Rescaling always
 computes ``x·scale + offset``; Normalization ``(x − mean) / √variance``, the square root being one
 constant per channel). Each output value depends on its input value only: pointwise.
 """
@@ -45,13 +45,21 @@ def _values(value: object) -> float | tuple[float, ...]:
 
 
 _NUMBER = {"type": "number"}
+_AS_IS = PlainSerializer(lambda value: value, return_type=Any)  # a number, or a tuple of them
 Values = Annotated[
     float | tuple[float, ...],
     PlainValidator(_values),
-    PlainSerializer(lambda value: value, return_type=Any),  # a number, or a tuple of them
+    _AS_IS,
     WithJsonSchema({"anyOf": [_NUMBER, {"type": "array", "items": _NUMBER}]}),
 ]
 """One number for all channels, or a list of them (one per channel, or a single one)."""
+OptionalValues = Annotated[
+    float | tuple[float, ...] | None,
+    PlainValidator(lambda value: None if value is None else _values(value)),
+    _AS_IS,
+    WithJsonSchema({"anyOf": [_NUMBER, {"type": "array", "items": _NUMBER}, {"type": "null"}]}),
+]
+"""Values that may be left out (None): a Normalization's statistics, to adapt."""
 
 
 def _count(value: float | tuple[float, ...]) -> int | None:
@@ -122,28 +130,40 @@ class Rescaling(Layer):
 
 @register
 class Normalization(Layer):
-    """Standardises values with a fixed ``mean`` and ``variance``: ``(x − mean) / √variance``
-    (``invert``: back again). Keras computes them with ``adapt(data)``; a spec has no data, so it
-    must give both: one number, or one per value of the last kept ``axis`` (per channel by default),
-    e.g. CIFAR-10's per-channel mean and variance of pixels in [0, 1].
+    """Standardises values: ``(x − mean) / √variance`` (``invert``: back again), one mean and
+    variance per value of the kept ``axis`` (per channel by default), or one for all values.
 
-    Given mean and variance, Keras keeps them as constants, not weights: 0 parameters. (Left to
-    ``adapt``, Keras would hold them as 2·C + 1 non-trainable weights, the 1 a sample count.)
+    Given ``mean`` and ``variance`` (one number, or one per value of the last kept axis, e.g.
+    CIFAR-10's per-channel statistics of pixels in [0, 1]), Keras keeps them as constants: 0
+    parameters. Without them, Keras learns them from data with ``adapt(data)`` and holds them as
+    non-trainable weights: a mean and a variance per kept value and a sample count, 2·∏ sizes + 1
+    (EfficientNet's input normalisation is such a layer). A spec has no data to adapt on: those
+    weights then stay at Keras' initial values (mean 0, variance 1) until code adapts the layer.
     """
 
     keras_class = "Normalization"
     type: Literal["Normalization"]
     axis: Annotated[int | tuple[int, ...] | None, BeforeValidator(as_tuple)] = -1
-    mean: Values = Field(
-        description="The mean to subtract: required, since a spec has no data to adapt on."
+    mean: OptionalValues = Field(
+        default=None,
+        description="The mean to subtract; without mean and variance the layer is to be adapted "
+        "on data (Keras then keeps them as 2·C + 1 non-trainable weights).",
     )
-    variance: Values = Field(
-        description="The variance to divide by (its square root): required, like mean."
+    variance: OptionalValues = Field(
+        default=None, description="The variance to divide by (its square root); with mean."
     )
     invert: bool = False
 
     @model_validator(mode="after")
     def _keras_argument_rules(self) -> Normalization:
+        if (self.mean is None) != (self.variance is None):
+            given = "mean" if self.variance is None else "variance"
+            raise ValueError(
+                f"{given} is given without {'variance' if given == 'mean' else 'mean'}; give "
+                "both (Keras refuses one alone), or neither to adapt the layer on data"
+            )
+        if self.mean is None or self.variance is None:
+            return self
         if _count(self.mean) != _count(self.variance):
             raise ValueError(
                 f"mean and variance must have the same shape (Keras refuses it), got "
@@ -163,6 +183,11 @@ class Normalization(Layer):
         return self
 
     @property
+    def adapted(self) -> bool:
+        """True when mean and variance are to be learnt from data (``adapt``), not given."""
+        return self.mean is None
+
+    @property
     def _axes(self) -> tuple[int, ...]:
         """The kept axes as Keras takes them: None is no axis, a number is one."""
         if self.axis is None:
@@ -174,12 +199,21 @@ class Normalization(Layer):
         per = "all values"
         if kept:
             last = input_shape[kept[-1]]
-            _fits("mean", self.mean, last, f"axis {kept[-1] + 1}")  # Keras refuses it
+            if self.mean is not None:
+                _fits("mean", self.mean, last, f"axis {kept[-1] + 1}")  # Keras refuses it
             per = f"per value of axis {', '.join(map(str, self._axes))}"
         formula = "x·√variance + mean" if self.invert else "(x − mean) / √variance"
+        statistics = math.prod(input_shape[axis] for axis in kept)
+        weights = 2 * statistics + 1 if self.adapted else 0
         return Inference(
             output_shape=input_shape,
-            param_formula="0 (mean and variance are constants)",
+            non_trainable=weights,
+            param_formula=(
+                f"2·{group(statistics)} + 1 = {group(weights)} (non-trainable: mean, variance, "
+                "count, to adapt)"
+                if self.adapted
+                else "0 (mean and variance are constants)"
+            ),
             arithmetic=(f"{formula}, {per}",),
             macs=0,
             other_ops=OPS_PER_VALUE * math.prod(input_shape),
@@ -187,8 +221,10 @@ class Normalization(Layer):
         )
 
     def describe(self) -> str:
-        count = _count(self.mean)
-        if count is not None and count > 4:
+        count = _count(self.mean) if self.mean is not None else None
+        if self.mean is None or self.variance is None:
+            parts = ["to adapt"]
+        elif count is not None and count > 4:
             parts = [f"{group(count)} means and variances"]
         else:
             parts = [f"mean {_numbers(self.mean)}", f"variance {_numbers(self.variance)}"]

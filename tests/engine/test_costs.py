@@ -133,6 +133,9 @@ SAMPLES: dict[str, tuple[tuple[int, ...], dict[str, Any], int, int]] = {
     # Rescaling and Normalization: 2 per value (x·scale + offset; (x − mean) / √variance).
     "Rescaling": ((4, 4, 2), {"type": "Rescaling", "scale": 0.5}, 0, 2 * 4 * 4 * 2),
     "Normalization": ((4, 4, 2), {"type": "Normalization", "mean": [0.5, 0.4], "variance": [0.1, 0.2]}, 0, 2 * 4 * 4 * 2),
+    "Normalization to adapt": ((4, 4, 2), {"type": "Normalization"}, 0, 2 * 4 * 4 * 2),
+    # ReLU, whatever its arguments: one operation per value, as Activation("relu").
+    "ReLU": ((4, 4, 2), {"type": "ReLU", "max_value": 6.0}, 0, 4 * 4 * 2),
 }  # fmt: skip
 
 

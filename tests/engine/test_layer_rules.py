@@ -103,6 +103,11 @@ CASES: list[tuple[str, tuple[int, ...], dict[str, Any], tuple[int, ...], int, in
     ("normalization scalar, no axis", (32, 32, 3), {"type": "Normalization", "axis": None, "mean": 0.5, "variance": 0.25}, (32, 32, 3), 0, 0),
     ("conv l2", (32, 32, 3), {"type": "Conv2D", "filters": 64, "kernel_size": 3, "padding": "same", "kernel_regularizer": {"l2": 0.0005}}, (32, 32, 64), 1792, 0),
     ("dense l1 l2", (64,), {"type": "Dense", "units": 10, "kernel_regularizer": {"l1": 0.001, "l2": 0.01}}, (10,), 650, 0),
+    ("relu", (8, 8, 3), {"type": "ReLU"}, (8, 8, 3), 0, 0),
+    ("relu6", (8, 8, 3), {"type": "ReLU", "max_value": 6.0}, (8, 8, 3), 0, 0),
+    ("normalization to adapt", (224, 224, 3), {"type": "Normalization", "axis": 3}, (224, 224, 3), 0, 2 * 3 + 1),
+    ("normalization to adapt no axis", (4, 4, 3), {"type": "Normalization", "axis": None}, (4, 4, 3), 0, 3),
+    ("dropout noise shape", (7, 7, 16), {"type": "Dropout", "rate": 0.2, "noise_shape": [None, 1, 1, 1]}, (7, 7, 16), 0, 0),
 ]  # fmt: skip
 
 

@@ -1,5 +1,5 @@
 """Keras as the reference for the augmentation, preprocessing, LayerNormalization, SpatialDropout2D
-layers and for kernel regularizers.
+and ReLU layers, Dropout's noise_shape, and kernel regularizers.
 
 Each case is one layer on one input shape. Keras judges the raw JSON (the class named by ``type``,
 the other fields as keyword arguments: nothing of archplan's in between), building the layer on
@@ -153,6 +153,28 @@ CASES: dict[str, tuple[tuple[int, ...], dict[str, Any]]] = {
     "normalization list with no axis": (IMAGE, {"type": "Normalization", "axis": None, "mean": [0, 0, 0], "variance": [1, 1, 1]}),
     "normalization batch axis": (IMAGE, {"type": "Normalization", "axis": 0, "mean": 0, "variance": 1}),
     "normalization past the last axis": (IMAGE, {"type": "Normalization", "axis": 4, "mean": 0, "variance": 1}),
+    "normalization variance only": (IMAGE, {"type": "Normalization", "variance": [1, 1, 1]}),
+    # Normalization to adapt: mean, variance (per kept value) and a count, non-trainable
+    "normalization to adapt": (IMAGE, {"type": "Normalization"}),
+    "normalization to adapt, axis 3": (IMAGE, {"type": "Normalization", "axis": 3}),
+    "normalization to adapt, two axes": (IMAGE, {"type": "Normalization", "axis": [1, -1]}),
+    "normalization to adapt, no axis": (IMAGE, {"type": "Normalization", "axis": None, "invert": True}),
+    "normalization to adapt, rank 1": ((5,), {"type": "Normalization"}),
+    "normalization to adapt, batch axis": (IMAGE, {"type": "Normalization", "axis": 0}),
+    # ReLU
+    "relu": (IMAGE, {"type": "ReLU"}),
+    "relu6": (IMAGE, {"type": "ReLU", "max_value": 6.0}),
+    "relu leaky with threshold": ((6,), {"type": "ReLU", "negative_slope": 0.1, "threshold": 0.5, "max_value": 2}),
+    "relu max 0": (IMAGE, {"type": "ReLU", "max_value": 0}),
+    "relu negative max": (IMAGE, {"type": "ReLU", "max_value": -1.0}),
+    "relu negative slope": (IMAGE, {"type": "ReLU", "negative_slope": -0.1}),
+    "relu negative threshold": (IMAGE, {"type": "ReLU", "threshold": -1}),
+    # Dropout's noise_shape: one mask value shared along the axes it sets to 1 (batch axis first)
+    "dropout noise per sample": (IMAGE, {"type": "Dropout", "rate": 0.2, "noise_shape": [None, 1, 1, 1]}),
+    "dropout noise per channel": (IMAGE, {"type": "Dropout", "rate": 0.5, "noise_shape": [None, 1, 1, 3], "seed": 1}),
+    "dropout noise full": (IMAGE, {"type": "Dropout", "rate": 0.5, "noise_shape": [None, 9, 8, 3]}),
+    "dropout noise wrong rank": (IMAGE, {"type": "Dropout", "rate": 0.5, "noise_shape": [None, 1, 1]}),
+    "dropout noise wrong size": (IMAGE, {"type": "Dropout", "rate": 0.5, "noise_shape": [None, 1, 1, 2]}),
     # Kernel regularizers, in Keras' spellings (the raw JSON goes to Keras as is)
     "conv L2": (IMAGE, {"type": "Conv2D", "filters": 4, "kernel_size": 3, "kernel_regularizer": {"class_name": "L2", "config": {"l2": 0.0005}}}),
     "conv L1L2": (IMAGE, {"type": "Conv2D", "filters": 4, "kernel_size": 3, "kernel_regularizer": {"class_name": "L1L2", "config": {"l1": 0.1, "l2": 0.2}}}),
@@ -185,8 +207,6 @@ STRICTER: dict[str, tuple[tuple[int, ...], dict[str, Any], str]] = {
     "layer norm epsilon 0": (IMAGE, {"type": "LayerNormalization", "epsilon": 0}, "greater than 0"),
     # Keras divides by the square root of a negative variance: NaN.
     "normalization negative variance": (IMAGE, {"type": "Normalization", "mean": 0, "variance": -1}, "a variance cannot be negative"),
-    # Keras adapts on data, which a spec has none of: the identity until then.
-    "normalization to adapt": (IMAGE, {"type": "Normalization"}, "missing; this argument is required"),
 }  # fmt: skip
 
 

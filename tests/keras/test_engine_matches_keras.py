@@ -115,6 +115,7 @@ NEW_STRICTER = {
     "a fraction of a full turn in [-1, 1]": "Keras' RandomRotation refuses a [low, high] pair only when it lies wholly outside [-1, 1]",
     "is not a feature axis": "Keras builds LayerNormalization(axis=0) when it learns nothing (center and scale false), normalising across the batch",
     "names the same axis twice": "Keras builds LayerNormalization(axis=[-1, 3]) and fails on the first call",
+    "does not fit an input of shape": "Keras builds Dropout with any noise_shape and fails on the first call in training when the mask does not line up with the input",
     "values and the channel axis has": "Keras builds Rescaling with a list that does not broadcast over the channels, and fails on the first call",
 }
 """Specs Keras builds and the engine refuses on purpose, for the issue 7 layers."""
@@ -149,7 +150,13 @@ ARGUMENTS: dict[str, dict[str, Strategy]] = {
     "Flatten": {},
     "Dropout": {
         "rate": mostly(st.floats(0.0, 1.0), st.sampled_from([-0.25, 1.5])),
+        "noise_shape": st.none() | st.lists(st.none() | st.integers(1, 4), min_size=2, max_size=5),
         "seed": st.none() | st.integers(-5, 2**16),
+    },
+    "ReLU": {
+        "max_value": st.none() | mostly(st.floats(0.0, 10.0), st.just(-1.0)),
+        "negative_slope": mostly(st.floats(0.0, 1.0), st.just(-0.5)),
+        "threshold": mostly(st.floats(0.0, 2.0), st.just(-0.5)),
     },
     "Activation": {"activation": ACTIVATION},
     "Identity": {},
