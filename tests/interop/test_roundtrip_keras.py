@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from archplan import SpecError, load_spec, parse_spec, trace_network
 from archplan.engine.trace import Trace
 from archplan.interop import import_model
+from archplan.interop.arguments import SYMMETRIC_FACTORS
 from archplan.interop.keras_json import keras_model_config
 from archplan.interop.python_code import python_script
 from archplan.keras.build import build_model
@@ -80,11 +81,22 @@ def wiring(network: Network) -> dict[str, tuple[Any, ...]]:
             arguments["activation"] = "linear"
         if node.layer.keras_class == "Normalization" and arguments.get("axis") == ():
             arguments["axis"] = None
+        for name in SYMMETRIC_FACTORS & set(arguments):  # [-f, f] and f are the same range
+            arguments[name] = symmetric(arguments[name])
         if arguments.get("kernel_regularizer"):  # Keras keeps penalties as float32
             penalties = arguments["kernel_regularizer"]["config"]
             arguments["kernel_regularizer"] = {key: float32(value) for key, value in penalties.items()}
         rows[node.name] = (node.layer.keras_class, arguments, node.inputs)
     return rows
+
+
+def symmetric(factor: Any) -> Any:
+    """A factor's range written as its one number when it is symmetric, as the import writes it."""
+    if isinstance(factor, tuple) and len(factor) == 2:
+        low, high = factor
+        if low == -high and high >= 0:
+            return high + 0.0
+    return factor
 
 
 def float32(value: float) -> float:
@@ -205,6 +217,7 @@ def traced_or_rejected(spec: dict[str, Any]) -> Network:
 @example(chain({"type": "Activation", "activation": None}, {"type": "RandomCrop", "height": 2, "width": 2},
                shape=(5, 3, 3)))  # fmt: skip
 @example(chain({"type": "RandomRotation", "factor": 0.0}, shape=(1, 1, 1)))  # Keras writes (-0.0, 0.0)
+@example(chain({"type": "RandomRotation", "factor": [0.0, 0.0]}, shape=(1, 1, 1)))  # imported as 0.0
 @example(chain({"type": "Dense", "units": 1, "kernel_regularizer": {"class_name": "L2", "config": {"l2": 2.220446049250313e-16}}},
                shape=(1,)))  # fmt: skip
 def test_random_specs_of_every_layer_type_go_round_trip(
