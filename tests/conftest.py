@@ -13,7 +13,7 @@ from hypothesis import settings
 # Property tests are judged by what they find, not by how fast a shared machine runs them: a
 # timing deadline only makes a loaded CI machine fail at random. The default profile draws the
 # same examples on every run (a red build is then a change's fault, never chance's); run
-# `pytest -p hypothesis --hypothesis-profile=explore` to draw new ones, and pin what they find
+# `pytest --hypothesis-profile=explore` to draw new ones, and pin what they find
 # as an @example.
 settings.register_profile("archplan", deadline=None, print_blob=True, derandomize=True)
 settings.register_profile("explore", deadline=None, print_blob=True)
