@@ -98,7 +98,7 @@ class TrainOptions:
         flags = [
             f"--{name.replace('_', '-')}"
             for name, value in vars(self).items()
-            if name != "pruner" and value not in (None, False)
+            if name != "pruner" and value is not None and value is not False
         ]
         return [*flags, *(["--pruner"] if self.pruner is not Pruner.median else [])]
 

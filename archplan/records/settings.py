@@ -50,7 +50,8 @@ class Overrides:
 
     def given(self) -> list[str]:
         """The options set, as ``--batch-size`` is spelt on the command line."""
-        return [f"--{key.replace('_', '-')}" for key, value in vars(self).items() if value]
+        given = [key for key, value in vars(self).items() if value is not None]
+        return [f"--{key.replace('_', '-')}" for key in given]
 
 
 def new_settings(network: Network, overrides: Overrides, backend: str) -> RunSettings:

@@ -158,6 +158,11 @@ def test_training_options_without_train_are_refused() -> None:
     assert (code, err) == (2, "error: --epochs, --out: only for training; add --train\n")
 
 
+def test_a_training_option_given_as_zero_is_still_an_option_given() -> None:
+    code, _, err = realize(TUTORIAL, "--seed", "0")
+    assert (code, err) == (2, "error: --seed: only for training; add --train\n")
+
+
 def test_realize_help_imports_no_framework() -> None:
     probe = (
         "import sys\nfrom typer.testing import CliRunner\nfrom archplan.cli import app\n"
