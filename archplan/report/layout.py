@@ -1,12 +1,13 @@
-"""archplan's tables: columns described once, cells as styled lines, laid out by rich or, for
-thousands of rows, line by line.
+"""archplan's tables: columns described once, cells as styled lines, laid out line by line as
+rich lays out a table.
 
-rich's ``Table`` measures and wraps every cell twice, about a third of a millisecond each: fine
-for a network of fifty layers, half a minute for ten thousand. Above :data:`LONG_TABLE_ROWS` rows
-:func:`table` returns a :class:`LongTable` instead: the same title, columns, header and cells,
-each column as wide as its widest line; only the columns marked ``fold`` give up width when the
-console is narrower, their lines folded to fit. Either way cells are data, never markup: a name
-holding ``[link=...]`` or an escape sequence is printed as the characters it is.
+rich's ``Table`` measures and wraps every cell as text, twice, whether it fits or not: about a
+third of a millisecond a cell, most of the time ``archplan trace`` spends drawing, and half a
+minute for ten thousand layers. :class:`LinedTable` draws the same lines (rich's ``Table`` is its
+oracle in the tests): the column widths by rich's rules, from each cell's longest line, and each
+cell as it stands when its lines fit its column; only a cell that must wrap, fold or be cut short
+is handed to rich's text wrapping. Cells are data, never markup: a name holding ``[link=...]`` or
+an escape sequence is printed as the characters it is.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rich import box
+from rich._ratio import ratio_reduce
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.segment import Segment
@@ -27,14 +29,15 @@ Fragment = tuple[str, str]
 """A piece of one line of a cell and its style (``""``: the column's)."""
 Cell = tuple[tuple[Fragment, ...], ...]
 """A cell: its lines, each a sequence of styled fragments."""
+Line = list[Segment]
+"""One line of a laid-out cell, exactly as wide as its column."""
 
 PADDING = 1
 """Spaces on each side of every cell, as rich's tables pad them."""
 EDGE = " "
 """The left and right edges and the column separator of rich's ``SIMPLE_HEAD`` box."""
-MIN_FOLDED_WIDTH = 12
-LONG_TABLE_ROWS = 1000
-"""Above this many rows a table is laid out line by line (:class:`LongTable`)."""
+PART_ROWS = 1000
+"""A table is printed this many rows at a time: the memory used is a part's, not the table's."""
 
 
 def cell(text: str, style: str = "") -> Cell:
@@ -43,7 +46,7 @@ def cell(text: str, style: str = "") -> Cell:
 
 
 def as_text(value: Cell) -> Text:
-    """The cell as rich ``Text``, for an ordinary table."""
+    """The cell as rich ``Text``: what rich's table would be given."""
     text = Text()
     for number, line in enumerate(value):
         if number:
@@ -61,42 +64,26 @@ class Column:
     justify: Literal["left", "right"] = "left"
     style: str = ""
     fold: bool = False
-    """May be narrowed to fit the console; its long lines are then folded (a rich table folds
-    them at any character, not at spaces)."""
+    """Long words are folded at any character (else they end in ``…``)."""
     no_wrap: bool = False
-    """Never wrapped by a rich table (a long table never wraps a column that does not fold)."""
+    """Never narrowed or wrapped to fit the console (its long lines end in ``…``)."""
+
+    @property
+    def overflow(self) -> Literal["fold", "ellipsis"]:
+        return "fold" if self.fold else "ellipsis"
 
 
 def table(
-    title: Text,
-    columns: Sequence[Column],
-    rows: Sequence[Sequence[Cell]],
-    *,
-    title_style: str = "bold",
+    title: Text, columns: Sequence[Column], rows: Sequence[Sequence[Cell]], *,
     header_style: str = "bold",
-) -> RenderableType:
-    """The rows under a title and a header: a rich table, or a long one past a thousand rows."""
-    if len(rows) > LONG_TABLE_ROWS:
-        return LongTable(Text(title.plain, style=title_style), columns, rows, header_style)
-    grid = Table(
-        title=title, title_style=title_style, box=box.SIMPLE_HEAD, header_style=header_style
-    )
-    for column in columns:
-        grid.add_column(
-            column.header,
-            justify=column.justify,
-            style=column.style or None,
-            no_wrap=column.no_wrap,
-            overflow="fold" if column.fold else "ellipsis",
-        )
-    for row in rows:
-        grid.add_row(*(as_text(value) for value in row))
-    return grid
+) -> LinedTable:  # fmt: skip
+    """The rows under a title and a header, drawn as rich draws a ``SIMPLE_HEAD`` table."""
+    return LinedTable(title, tuple(columns), rows, header_style)
 
 
 @dataclass(frozen=True)
-class LongTable:
-    """A title, a header, a rule under it, and rows, rendered as rich segments directly."""
+class LinedTable:
+    """A title, a header, a rule under it, and rows: rich's table, laid out line by line."""
 
     title: Text
     columns: Sequence[Column]
@@ -104,100 +91,177 @@ class LongTable:
     header_style: str = "bold"
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        for part in self.parts(options.max_width):
-            yield from part.__rich_console__(console, options)
+        for part in self.parts(options):
+            yield from console.render(part, options)
 
-    def parts(self, max_width: int) -> Iterator[_Part]:
-        """The title and header, then the rows a thousand at a time, all of the same widths:
-        printed part by part, the memory used is a part's, not the table's."""
-        widths = self._widths(max_width)
+    def parts(self, options: ConsoleOptions) -> Iterator[RenderableType]:
+        """The title and header, then the rows a thousand at a time, all of the same widths.
+
+        Where rich would draw another box (a console that cannot show ``─``) or squeeze a column
+        to nothing, rich's own table is the one part."""
+        widths = self.widths(options.max_width)
+        if options.ascii_only or options.legacy_windows or min(widths) <= 2 * PADDING:
+            yield self.rich_table()
+            return
         yield _Part(self, widths, (), heading=True)
-        for start in range(0, len(self.rows), LONG_TABLE_ROWS):
-            yield _Part(self, widths, self.rows[start : start + LONG_TABLE_ROWS])
+        for start in range(0, len(self.rows), PART_ROWS):
+            yield _Part(self, widths, self.rows[start : start + PART_ROWS])
         yield _Part(self, widths, (), closing=True)
 
-    def heading(self, widths: list[int]) -> Iterator[Segment]:
-        """The title over a blank line, the header, and the rule under it, as rich draws them."""
-        total = _table_width(widths)
-        yield from _centred(self.title, total)
+    def widths(self, max_width: int) -> list[int]:
+        """Each column's width, padding included, by rich's rules: as wide as its longest line;
+        when that is too wide, the widest columns that may wrap narrowed first, then all."""
+        room = max_width - _edges(len(self.columns))
+        if room < 1 + 2 * PADDING:
+            return [0] * len(self.columns)
+        widths = [min(self._longest(i) + 2 * PADDING, room) for i in range(len(self.columns))]
+        if sum(widths) > room:
+            wrapable = [not column.no_wrap for column in self.columns]
+            widths = Table._collapse_widths(widths, wrapable, room)
+            if sum(widths) > room:
+                widths = ratio_reduce(sum(widths) - room, [1] * len(widths), widths, widths)
+        return [max(width, 0) for width in widths]
+
+    def _longest(self, index: int) -> int:
+        """The widest line of the column's header and cells."""
+        header = _longest_line(self.columns[index].header)
+        return max(header, max((_longest_line(row[index]) for row in self.rows), default=0))
+
+    def rich_table(self) -> Table:
+        """The same table as rich's ``Table``: what :class:`LinedTable` draws, line for line."""
+        grid = Table(title=self.title, box=box.SIMPLE_HEAD, header_style=self.header_style)
+        for column in self.columns:
+            grid.add_column(
+                column.header,
+                justify=column.justify,
+                style=column.style or None,
+                no_wrap=column.no_wrap,
+                overflow=column.overflow,
+            )
+        for row in self.rows:
+            grid.add_row(*(as_text(value) for value in row))
+        return grid
+
+    def heading(
+        self, console: Console, options: ConsoleOptions, widths: list[int]
+    ) -> Iterator[Segment]:
+        """The title over the box's blank top edge, the header, and the rule under it."""
+        total = sum(widths) + _edges(len(widths))
+        if self.title:  # rich leaves out an empty title
+            title = options.update(width=total, justify="center", highlight=False, height=None)
+            yield from console.render(self.title, title)
         yield Segment(" " * total)
         yield _NEW_LINE
         header = [cell(column.header, self.header_style) for column in self.columns]
-        yield from self._lines(header, widths, header=True)
+        yield from self.lines(console, options, header, widths, header=True)
         yield Segment(EDGE + "─" * (total - 2) + EDGE)
         yield _NEW_LINE
 
-    def _widths(self, max_width: int) -> list[int]:
-        """Each column's widest line; folding columns share what the others leave."""
-        natural = [
-            max([_width(column.header), *(_cell_width(row[index]) for row in self.rows)])
-            for index, column in enumerate(self.columns)
-        ]
-        spare = max_width - _table_width(natural)
-        folding = [index for index, column in enumerate(self.columns) if column.fold]
-        if spare >= 0 or not folding:
-            return natural
-        room = sum(natural[index] for index in folding) + spare
-        share = max(room // len(folding), MIN_FOLDED_WIDTH)
-        return [
-            min(width, share) if index in folding else width
-            for index, width in enumerate(natural)
-        ]
-
-    def _lines(
-        self, row: Sequence[Cell], widths: list[int], *, header: bool = False
+    def lines(
+        self,
+        console: Console,
+        options: ConsoleOptions,
+        row: Sequence[Cell],
+        widths: list[int],
+        *,
+        header: bool = False,
     ) -> Iterator[Segment]:
-        """The row's lines, each as few segments as its styles allow (the hot loop of a long
-        table: plain loops, styles looked up once per column)."""
-        values = [
-            _folded(value, width) if column.fold else value
+        """The row's lines: its cells side by side, the shorter ones filled with blank lines
+        (below a cell; above a header, whose cells rich aligns at the bottom)."""
+        blocks = [
+            _cell_lines(console, options, value, column, width - 2 * PADDING, header=header)
             for value, column, width in zip(row, self.columns, widths, strict=True)
         ]
-        layout = [
-            (value, width, column.justify == "right", "" if header else column.style)
-            for value, column, width in zip(values, self.columns, widths, strict=True)
-        ]
-        for number in range(max(len(value) for value in values)):
-            texts: list[str] = [EDGE]
-            styles: list[Style] = [_NO_STYLE]
-            for column_number, (value, width, right, base) in enumerate(layout):
-                line = value[number] if number < len(value) else ()
-                used = 0
-                for piece, _ in line:
-                    used += len(piece) if piece.isascii() else cell_len(piece)
-                gap = width - used
-                left = gap if right else 0
-                _extend(texts, styles, " " * (PADDING + left), _NO_STYLE)
-                for piece, own in line:
-                    _extend(texts, styles, piece, _style(base, own))
-                _extend(texts, styles, " " * (PADDING + gap - left), _NO_STYLE)
-                if column_number < len(layout) - 1:
-                    _extend(texts, styles, EDGE, _NO_STYLE)
-            _extend(texts, styles, EDGE, _NO_STYLE)
-            for text, run_style in zip(texts, styles, strict=True):
-                yield Segment(text, run_style)
+        height = max(len(block) for block in blocks)
+        for block, width in zip(blocks, widths, strict=True):
+            blank = [[Segment(" " * (width - 2 * PADDING))]] * (height - len(block))
+            block[:] = blank + block if header else block + blank
+        gap = Segment(" " * PADDING)
+        between = Segment(" " * PADDING + EDGE + " " * PADDING)
+        for number in range(height):
+            yield Segment(EDGE + " " * PADDING)
+            for index, block in enumerate(blocks):
+                if index:
+                    yield between
+                yield from block[number]
+            yield gap
+            yield Segment(EDGE)
             yield _NEW_LINE
 
 
 @dataclass(frozen=True)
 class _Part:
-    """Some rows of a long table (or its heading), laid out at the table's widths."""
+    """Some rows of a table (or its heading, or its blank bottom edge), at the table's widths."""
 
-    table: LongTable
+    table: LinedTable
     widths: list[int]
     rows: Sequence[Sequence[Cell]]
     heading: bool = False
     closing: bool = False
-    """The blank bottom edge of the box, as rich ends a table."""
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if self.heading:
-            yield from self.table.heading(self.widths)
+            yield from self.table.heading(console, options, self.widths)
         for row in self.rows:
-            yield from self.table._lines(row, self.widths)
+            yield from self.table.lines(console, options, row, self.widths)
         if self.closing:
-            yield Segment(" " * _table_width(self.widths))
+            yield Segment(" " * (sum(self.widths) + _edges(len(self.widths))))
             yield _NEW_LINE
+
+
+def _cell_lines(
+    console: Console,
+    options: ConsoleOptions,
+    value: Cell,
+    column: Column,
+    width: int,
+    *,
+    header: bool,
+) -> list[Line]:
+    """The cell's lines, each ``width`` wide: as they stand when they fit, else as rich wraps,
+    folds or cuts them."""
+    base = "" if header else column.style
+    right = column.justify == "right"
+    if value and all(_fits(line, width, right) for line in value):
+        return [_padded(line, width, right, base) for line in value]
+    wrap_options = options.update(
+        width=width,
+        justify=column.justify,
+        no_wrap=column.no_wrap,
+        overflow=column.overflow,
+        height=None,
+        highlight=False,
+    )
+    style = _style(base, "")
+    return console.render_lines(as_text(value), wrap_options, style=style, pad=True)
+
+
+def _fits(line: tuple[Fragment, ...], width: int, right: bool) -> bool:
+    """Whether rich would leave the line as it is: it fits, holds no tab, and (justified
+    right, where rich strips the end) ends in no space."""
+    text = "".join(piece for piece, _ in line)
+    if "\t" in text or _width(text) > width:
+        return False
+    return not right or text == text.rstrip()
+
+
+def _padded(line: tuple[Fragment, ...], width: int, right: bool, base: str) -> Line:
+    gap = Segment(" " * (width - sum(_width(piece) for piece, _ in line)))
+    pieces = [Segment(piece, _style(base, own)) for piece, own in line if piece]
+    return [gap, *pieces] if right else [*pieces, gap]
+
+
+def _longest_line(value: Cell | str) -> int:
+    """The cell's widest line in columns, as rich measures text (``str.splitlines``)."""
+    text = value if isinstance(value, str) else "\n".join(
+        "".join(piece for piece, _ in line) for line in value
+    )  # fmt: skip
+    return max((_width(line) for line in text.splitlines()), default=0)
+
+
+def _edges(columns: int) -> int:
+    """The box's left and right edges and the separators between columns."""
+    return len(EDGE) * (columns + 1)
 
 
 class ByWidth:
@@ -220,93 +284,28 @@ class ByWidth:
 
 
 def print_in_parts(console: Console, renderable: RenderableType) -> None:
-    """Print a renderable part by part: a group child by child, a long table a thousand rows at
-    a time, so that the memory used is one part's and the first lines appear at once."""
-    for part in _parts(renderable, console.width):
-        # a long table's lines are laid out to the width already: no cropping pass over them
+    """Print a renderable part by part: a group child by child, a table a thousand rows at a
+    time, so that the memory used is one part's and the first lines appear at once."""
+    for part in _parts(renderable, console.options):
+        # a table's lines are laid out to the width already: no cropping pass over them
         console.print(part, crop=not isinstance(part, _Part))
 
 
-def _parts(renderable: RenderableType, width: int) -> Iterator[RenderableType]:
+def _parts(renderable: RenderableType, options: ConsoleOptions) -> Iterator[RenderableType]:
     if isinstance(renderable, Group):
         for child in renderable.renderables:
-            yield from _parts(child, width)
+            yield from _parts(child, options)
     elif isinstance(renderable, ByWidth):
-        yield from _parts(renderable.choose(width), width)
-    elif isinstance(renderable, LongTable):
-        yield from renderable.parts(width)
+        yield from _parts(renderable.choose(options.max_width), options)
+    elif isinstance(renderable, LinedTable):
+        yield from renderable.parts(options)
     else:
         yield renderable
 
 
-def _extend(texts: list[str], styles: list[Style], text: str, style: Style) -> None:
-    """Add text to the last run if it has the same style, else start a run."""
-    if styles and styles[-1] is style:
-        texts[-1] += text
-    else:
-        texts.append(text)
-        styles.append(style)
-
-
-def _table_width(widths: Sequence[int]) -> int:
-    """Cells, their padding, the separators between them and both edges."""
-    return sum(widths) + 2 * PADDING * len(widths) + len(EDGE) * (len(widths) + 1)
-
-
-def _centred(title: Text, width: int) -> Iterator[Segment]:
-    plain = title.plain
-    gap = max(width - _width(plain), 0)
-    yield Segment(" " * (gap // 2))
-    yield Segment(plain, _style(str(title.style), ""))
-    yield Segment(" " * (gap - gap // 2))
-    yield Segment.line()
-
-
-def _folded(value: Cell, width: int) -> Cell:
-    """Lines longer than ``width`` cut into lines of ``width`` (styles kept per piece)."""
-    lines: list[tuple[Fragment, ...]] = []
-    for line in value:
-        current: list[Fragment] = []
-        room = width
-        for piece, style in line:
-            while _width(piece) > room:
-                head, piece = _split_at(piece, room)
-                current.append((head, style))
-                lines.append(tuple(current))
-                current, room = [], width
-            if piece:
-                current.append((piece, style))
-                room -= _width(piece)
-        lines.append(tuple(current))
-    return tuple(lines)
-
-
-def _split_at(text: str, cells: int) -> tuple[str, str]:
-    """The first ``cells`` columns of ``text`` (ending at a space when one falls in them, so
-    words stay whole), and the rest (without that space)."""
-    head, rest = _split_at_cells(text, cells)
-    space = head.rfind(" ")
-    if rest and space > 0 and not rest.startswith(" "):
-        return head[:space], head[space + 1 :] + rest
-    return head, rest.removeprefix(" ") if rest.startswith(" ") else rest
-
-
-def _split_at_cells(text: str, cells: int) -> tuple[str, str]:
-    """The first ``cells`` columns of ``text``, and the rest."""
-    taken = 0
-    for index, character in enumerate(text):
-        taken += _width(character)
-        if taken > cells:
-            return text[:index], text[index:]
-    return text, ""
-
-
-def _cell_width(value: Cell) -> int:
-    return max((sum(_width(piece) for piece, _ in line) for line in value), default=0)
-
-
 def _width(text: str) -> int:
-    return len(text) if text.isascii() else cell_len(text)
+    """Columns the text takes on a terminal (rich's ``cell_len``, skipped for plain ASCII)."""
+    return len(text) if text.isascii() and text.isprintable() else cell_len(text)
 
 
 _NO_STYLE = Style.null()
