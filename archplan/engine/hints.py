@@ -15,7 +15,7 @@ last changed the disagreeing size, and suggest a change to that layer:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from archplan.layers.base import MergeMismatchError, SlidingWindowLayer
 from archplan.rules.shapes import Shape, format_shape
@@ -24,8 +24,7 @@ from archplan.spec.network import Node
 IMAGE_AXES = {-3: "height", -2: "width", -1: "channels"}
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """A traced layer, as the hints need it: its node, its (first) input and its output shape."""
 
     node: Node

@@ -18,8 +18,7 @@ the activations (transient during backpropagation), the data pipeline, and the r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from archplan.spec.defaults import BATCH_SIZE, OPTIMIZER, OPTIMIZER_SLOTS
 
@@ -56,8 +55,7 @@ def optimizer_slots(optimizer: Optimizer) -> int:
     raise TypeError(f"no memory rule for the optimizer {type(optimizer).__name__}")
 
 
-@dataclass(frozen=True)
-class Memory:
+class Memory(NamedTuple):
     """The sizes, in bytes, of what one sample, one batch and one training step hold."""
 
     bytes_per_value: int

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -22,6 +21,7 @@ from archplan.rules.shapes import Pair, Shape, format_shape
 
 class LayerShapeError(ValueError):
     """A layer cannot take the shape it receives; the message says why and what would fix it."""
+
 
 class MergeMismatchError(LayerShapeError):
     """Inputs ``first`` and ``second`` of a merge disagree on ``axis``, counted from the end
@@ -35,8 +35,7 @@ class MergeMismatchError(LayerShapeError):
         self.rule = rule
 
 
-@dataclass(frozen=True)
-class Inference:
+class Inference(NamedTuple):
     """A layer's output shape and weights for one input shape, with the arithmetic shown."""
 
     output_shape: Shape

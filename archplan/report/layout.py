@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from rich import box
 from rich._ratio import ratio_reduce
@@ -56,8 +56,7 @@ def as_text(value: Cell) -> Text:
     return text
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     """A column: its header, alignment, style, and how it gives up width to fit the console."""
 
     header: str

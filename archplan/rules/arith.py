@@ -14,11 +14,10 @@ stride-1 valid convolution rather than the general formula.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Length:
+class Length(NamedTuple):
     """An output length along one axis and the arithmetic that produced it."""
 
     value: int
@@ -54,9 +53,7 @@ def conv_length(size: int, kernel: int, stride: int, dilation: int, padding: str
         return Length(value, f"⌊({size} − {kernel}) / {stride}⌋ + 1 = {value}")
     if stride == 1:
         return Length(value, f"{size} − ({dilation}·({kernel} − 1) + 1) + 1 = {value}")
-    return Length(
-        value, f"⌊({size} − {dilation}·({kernel} − 1) − 1) / {stride}⌋ + 1 = {value}"
-    )
+    return Length(value, f"⌊({size} − {dilation}·({kernel} − 1) − 1) / {stride}⌋ + 1 = {value}")
 
 
 def pool_length(size: int, pool: int, stride: int, padding: str) -> Length:
@@ -108,7 +105,6 @@ def axis_lines(height: str, width: str) -> tuple[str, ...]:
     if height == width:
         return (f"H, W: {height}",)
     return (f"H: {height}", f"W: {width}")
-
 
 
 def dotted(factors: tuple[int, ...] | list[int]) -> str:

@@ -32,15 +32,13 @@ path with the largest field, per axis, with that path's ``jump`` and ``start``
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 POINTWISE: Literal["pointwise"] = "pointwise"
 GLOBAL: Literal["global"] = "global"
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(NamedTuple):
     """A sliding window along one axis: size, step, dilation, and the padding before the input."""
 
     kernel: int
@@ -54,8 +52,7 @@ class Window:
         return self.dilation * (self.kernel - 1) + 1
 
 
-@dataclass(frozen=True)
-class Spread:
+class Spread(NamedTuple):
     """Upsampling along one axis: each input unit spreads over ``factor`` output units.
 
     ``taps`` is the most input units one output unit reads (nearest neighbour: 1, bilinear: 2);
@@ -78,9 +75,7 @@ def tidy(value: float) -> float:
     return int(rounded) if abs(value - rounded) < 1e-9 else value
 
 
-def window(
-    size: int, out: int, kernel: int, stride: int, dilation: int, padding: str
-) -> Window:
+def window(size: int, out: int, kernel: int, stride: int, dilation: int, padding: str) -> Window:
     """The window of a convolution or pooling along one axis of ``size`` giving ``out`` positions.
 
     ``same`` pads ``max((out − 1)·s + k_eff − size, 0)`` in all, the smaller half before the input
@@ -106,8 +101,7 @@ def windows(
     )
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     """What one unit of a layer's output sees of the network's input, per spatial input axis.
 
     ``jump`` and ``start`` are None once the spatial layout is gone (``whole`` is then true).
