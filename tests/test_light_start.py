@@ -7,6 +7,7 @@ that, and the spec's layer families and training block are loaded only when a sp
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -86,3 +87,32 @@ def test_the_family_index_is_the_classes_own() -> None:
         tag: cls.__module__.rsplit(".", 1)[-1] for cls in all_layer_classes() for tag in type_tags(cls)
     }
     assert from_classes == FAMILY_OF
+
+
+PLUGIN_PROBE = """
+import sys
+from archplan.cli import main
+import pydantic.plugin._loader as loader
+sys.argv = ["archplan", "trace", sys.argv[1]]
+try:
+    main()
+except SystemExit:
+    pass
+print("searched" if loader._plugins is not None else "not searched", file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(("setting", "expected"), [(None, "not searched"), ("", "searched")])
+def test_the_command_skips_pydantics_plugin_search_unless_told_otherwise(
+    setting: str | None, expected: str
+) -> None:
+    """archplan's models use no pydantic plugin: looking for them in every installed package's
+    entry points is start-up time for nothing, unless the user sets PYDANTIC_DISABLE_PLUGINS."""
+    environment = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if setting is not None:
+        environment["PYDANTIC_DISABLE_PLUGINS"] = setting
+    done = subprocess.run(
+        [sys.executable, "-c", PLUGIN_PROBE, str(SPECS / "tutorial-convnet.json")],
+        capture_output=True, text=True, cwd=ROOT, env=environment, check=True,
+    )  # fmt: skip
+    assert done.stderr.splitlines()[-1] == expected
