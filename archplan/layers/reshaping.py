@@ -212,10 +212,12 @@ class Reshape(Layer):
 
     @staticmethod
     def _reach(input_shape: Shape, output: Shape) -> Reach:
-        """Keeping the leading (spatial) sizes keeps each position's field; otherwise positions
-        are mixed, and as after Flatten every unit counts as seeing the whole input."""
+        """Keeping the rank and the leading (spatial) sizes keeps each position's field;
+        otherwise positions are mixed (a vector made an image, an image a vector), and as after
+        Flatten every unit counts as seeing the whole input."""
         spatial = len(input_shape) - 1
-        return POINTWISE if output[:spatial] == input_shape[:spatial] else GLOBAL
+        kept = len(output) == len(input_shape) and output[:spatial] == input_shape[:spatial]
+        return POINTWISE if kept else GLOBAL
 
     def describe(self) -> str:
         return format_shape(self.target_shape)

@@ -106,7 +106,9 @@ def test_single_layer_fields(layer: dict[str, Any], expected: Field) -> None:
 
 
 def test_zero_padding_shifts_the_next_window() -> None:
-    spec = chain({"type": "ZeroPadding2D", "padding": 2}, {"type": "Conv2D", "filters": 1, "kernel_size": 3})
+    spec = chain(
+        {"type": "ZeroPadding2D", "padding": 2}, {"type": "Conv2D", "filters": 1, "kernel_size": 3}
+    )
     field = trace_network(parse_spec(spec)).layers[1].field
     assert field == Field((3, 3), (1, 1), (-1.0, -1.0))  # the first unit sees pixels −2..0
 
@@ -124,6 +126,34 @@ def test_a_network_without_spatial_axes_has_an_empty_field() -> None:
     trace = trace_network(parse_spec(chain({"type": "Dense", "units": 4}, shape=(10,))))
     assert trace.layers[0].field == Field((), (), ())
     assert trace.last_spatial_field is None
+
+
+def test_a_vector_reshaped_into_an_image_counts_as_seen_whole() -> None:
+    """The image's positions are not the input's: no window can be followed back, so every unit
+    sees the whole input (the 16 values), as after Flatten."""
+    spec = chain(
+        {"type": "Reshape", "target_shape": [-1, 4, 1]},
+        {"type": "ZeroPadding2D"},
+        {"type": "Conv2D", "filters": 1, "kernel_size": 3},
+        shape=(16,),
+    )
+    assert [layer.field for layer in trace_network(parse_spec(spec)).layers] == [
+        Field((), None, None)
+    ] * 3
+
+
+def test_a_reshape_keeps_the_field_only_where_it_keeps_rank_and_spatial_sizes() -> None:
+    def field_after(target: list[int]) -> Field | None:
+        spec = chain(
+            {"type": "Conv2D", "filters": 4, "kernel_size": 3},
+            {"type": "Reshape", "target_shape": target},
+            shape=(8, 8, 1),
+        )
+        return trace_network(parse_spec(spec)).layers[1].field
+
+    assert field_after([6, 6, 4]) == Field((3, 3), (1, 1), (1.0, 1.0))
+    assert field_after([6, 6, 2, 2]) == Field((8, 8), None, None)
+    assert field_after([36, 4]) == Field((8, 8), None, None)
 
 
 def test_last_spatial_field_is_the_last_before_flatten() -> None:
