@@ -22,7 +22,7 @@ from pydantic import Field
 from archplan.layers.base import BY_TYPE, REGISTERED, Inference, Layer, LayerShapeError
 
 FAMILIES: dict[str, tuple[str, ...]] = {
-    "activations": ("ReLU",),
+    "activations": ("Activation", "ReLU"),
     "augmentation": (
         "RandomFlip", "RandomTranslation", "RandomRotation", "RandomZoom", "RandomCrop",
     ),
@@ -30,12 +30,13 @@ FAMILIES: dict[str, tuple[str, ...]] = {
         "Conv2D", "Convolution2D", "DepthwiseConv2D", "SeparableConv2D", "SeparableConvolution2D",
         "Conv2DTranspose", "Convolution2DTranspose",
     ),
-    "core": ("Dense", "Flatten", "Dropout", "SpatialDropout2D", "Activation", "Identity"),
+    "core": ("Dense", "Flatten", "Identity"),
+    "dropout": ("Dropout", "SpatialDropout2D"),
     "merging": ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"),
     "normalization": ("BatchNormalization", "LayerNormalization"),
-    "pooling": (
-        "MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D", "GlobalAveragePooling2D",
-        "GlobalAvgPool2D", "GlobalMaxPooling2D", "GlobalMaxPool2D",
+    "pooling": ("MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D"),
+    "global_pooling": (
+        "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPooling2D", "GlobalMaxPool2D",
     ),
     "preprocessing": ("Rescaling", "Normalization"),
     "reshaping": ("ZeroPadding2D", "Cropping2D", "UpSampling2D", "Reshape"),

@@ -1,4 +1,5 @@
-"""Activation layers with arguments of their own: ``ReLU`` (Keras' ``keras.layers.ReLU``).
+"""Activation layer specs: ``Activation`` (any of Keras' element-wise activations by name) and
+``ReLU`` (Keras' ``keras.layers.ReLU``), which has arguments of its own.
 
 ``Activation("relu")`` takes no arguments; the ReLU layer adds a ceiling (``max_value``: 6 gives
 ReLU6, as MobileNet uses), a slope below the threshold (``negative_slope``: a leaky ReLU), and the
@@ -12,7 +13,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from archplan.layers.args import ActivationName
 from archplan.layers.base import Inference, Layer, register
+from archplan.rules.costs import pointwise_ops
 from archplan.rules.receptive import POINTWISE
 from archplan.rules.shapes import Shape
 
@@ -59,3 +62,19 @@ class ReLU(Layer):
         parts += [f"slope {self.negative_slope:g}"] if self.negative_slope else []
         parts += [f"threshold {self.threshold:g}"] if self.threshold else []
         return ", ".join(parts)
+
+
+@register
+class Activation(Layer):
+    """Applies an activation function on its own; the shape is unchanged."""
+
+    keras_class = "Activation"
+    type: Literal["Activation"]
+    activation: ActivationName
+
+    def infer(self, input_shape: Shape) -> Inference:
+        ops = pointwise_ops(math.prod(input_shape), activation=self.activation)
+        return Inference(output_shape=input_shape, macs=0, other_ops=ops, reach=POINTWISE)
+
+    def describe(self) -> str:
+        return self.activation or "linear"

@@ -1,4 +1,7 @@
-"""Pooling layer specs: windowed (max, average) and global."""
+"""Pooling layer specs: a window (max, average) moving over height and width.
+
+The global poolings, which reduce the whole of height and width, are in :mod:`global_pooling`.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from typing import ClassVar, Literal
 from archplan.layers.args import Padding, PositivePair
 from archplan.layers.base import (
     Inference,
-    Layer,
     SlidingWindowLayer,
     check_positive,
     register,
@@ -16,7 +18,7 @@ from archplan.layers.base import (
 )
 from archplan.rules.arith import length_lines, pool_length
 from archplan.rules.costs import Reduction, reduction_ops
-from archplan.rules.receptive import GLOBAL, windows
+from archplan.rules.receptive import windows
 from archplan.rules.shapes import Pair, Shape
 
 
@@ -74,44 +76,3 @@ class AveragePooling2D(_Pooling2D):
     type: Literal["AveragePooling2D", "AvgPool2D"]
     pool_size: PositivePair
     reduction: ClassVar[Reduction] = "mean"
-
-
-class _GlobalPooling2D(Layer):
-    """Reduces height and width to one value per channel."""
-
-    reduction: ClassVar[Reduction]
-    keepdims: bool = False
-
-    def infer(self, input_shape: Shape) -> Inference:
-        require_rank(input_shape, 3, self.keras_class, "use it on a convolution's output")
-        height, width, channels = input_shape
-        output = (1, 1, channels) if self.keepdims else (channels,)
-        ops = reduction_ops(channels, height * width, self.reduction)
-        return Inference(
-            output_shape=output,
-            arithmetic=(f"{self.reduction} over {height}×{width}",),
-            macs=0,
-            other_ops=ops,
-            reach=GLOBAL,
-        )
-
-    def describe(self) -> str:
-        return "keepdims" if self.keepdims else ""
-
-
-@register
-class GlobalAveragePooling2D(_GlobalPooling2D):
-    """The mean over all positions of each channel."""
-
-    keras_class = "GlobalAveragePooling2D"
-    type: Literal["GlobalAveragePooling2D", "GlobalAvgPool2D"]
-    reduction: ClassVar[Reduction] = "mean"
-
-
-@register
-class GlobalMaxPooling2D(_GlobalPooling2D):
-    """The maximum over all positions of each channel."""
-
-    keras_class = "GlobalMaxPooling2D"
-    type: Literal["GlobalMaxPooling2D", "GlobalMaxPool2D"]
-    reduction: ClassVar[Reduction] = "max"
