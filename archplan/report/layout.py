@@ -13,7 +13,6 @@ an escape sequence is printed as the characters it is.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 from rich import box
@@ -80,8 +79,7 @@ def table(
     return LinedTable(title, tuple(columns), rows, header_style)
 
 
-@dataclass(frozen=True)
-class LinedTable:
+class LinedTable(NamedTuple):
     """A title, a header, a rule under it, and rows: rich's table, laid out line by line."""
 
     title: Text
@@ -188,8 +186,7 @@ class LinedTable:
             yield _NEW_LINE
 
 
-@dataclass(frozen=True)
-class _Part:
+class _Part(NamedTuple):
     """Some rows of a table (or its heading, or its blank bottom edge), at the table's widths."""
 
     table: LinedTable

@@ -48,14 +48,21 @@ def _shapes(layer: LayerTrace) -> str:
     return "\n".join(lines)
 
 
+def _add_plain_row(grid: Table, *cells: str) -> None:
+    """A row of plain text: rich reads no markup or emoji codes in it (and loads none)."""
+    grid.add_row(*(Text(value) for value in cells))
+
+
 def _totals(trace: Trace, bytes_per_param: int) -> Table:
     grid = Table.grid(padding=(0, 1))
     grid.add_column(style=HEADER_STYLE)
     grid.add_column(justify="right")
-    grid.add_row("Total params:", count_with_size(trace.total_params, bytes_per_param))
-    grid.add_row("Trainable params:", count_with_size(trace.trainable_params, bytes_per_param))
-    grid.add_row(
-        "Non-trainable params:", count_with_size(trace.non_trainable_params, bytes_per_param)
+    _add_plain_row(grid, "Total params:", count_with_size(trace.total_params, bytes_per_param))
+    _add_plain_row(
+        grid, "Trainable params:", count_with_size(trace.trainable_params, bytes_per_param)
+    )
+    _add_plain_row(
+        grid, "Non-trainable params:", count_with_size(trace.non_trainable_params, bytes_per_param)
     )
     return grid
 
@@ -105,21 +112,26 @@ def _costs(trace: Trace, memory: Memory) -> Table:
     grid = Table.grid(padding=(0, 1))
     grid.add_column(style=HEADER_STYLE, no_wrap=True, min_width=len("Non-trainable params:"))
     grid.add_column()
-    grid.add_row(
-        "MACs:", f"{_counted(trace.total_macs)}; FLOPs (2·MACs): {_counted(trace.total_flops)}"
+    _add_plain_row(
+        grid,
+        "MACs:",
+        f"{_counted(trace.total_macs)}; FLOPs (2·MACs): {_counted(trace.total_flops)}",
     )
-    grid.add_row(
+    _add_plain_row(
+        grid,
         "Other ops:",
         f"{trace.total_other_ops:,} (bias adds, activations, pooling, normalisation; not in FLOPs)",
     )
     batch = f"batch of {memory.batch_size}"
-    grid.add_row(
+    _add_plain_row(
+        grid,
         "Activations:",
         f"{readable_size(memory.activation_bytes_per_sample)} per sample, "
         f"{readable_size(memory.activation_bytes_per_batch)} per {batch}",
     )
     slots = f"{memory.optimizer_slots} slot{'s' if memory.optimizer_slots != 1 else ''}"
-    grid.add_row(
+    _add_plain_row(
+        grid,
         "Training memory:",
         f"{readable_size(memory.training_bytes)} (estimate, {batch}) = "
         f"params {readable_size(memory.params_bytes)} "
