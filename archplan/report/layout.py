@@ -5,18 +5,21 @@ rich's ``Table`` measures and wraps every cell as text, twice, whether it fits o
 third of a millisecond a cell, most of the time ``archplan trace`` spends drawing, and half a
 minute for ten thousand layers. :class:`LinedTable` draws the same lines (rich's ``Table`` is its
 oracle in the tests): the column widths by rich's rules, from each cell's longest line, and each
-cell as it stands when its lines fit its column; only a cell that must wrap, fold or be cut short
-is handed to rich's text wrapping. Cells are data, never markup: a name holding ``[link=...]`` or
-an escape sequence is printed as the characters it is.
+cell's lines broken where rich's own ``divide_line`` breaks them; only a cell that holds a tab or
+a control character, or a line that must be cut short with ``…``, is handed to rich's text
+wrapping. Cells are data, never markup: a name holding ``[link=...]`` or an escape sequence is
+printed as the characters it is.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from typing import Literal, NamedTuple
 
 from rich import box
 from rich._ratio import ratio_reduce
+from rich._wrap import divide_line
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.segment import Segment
@@ -214,12 +217,12 @@ def _cell_lines(
     *,
     header: bool,
 ) -> list[Line]:
-    """The cell's lines, each ``width`` wide: as they stand when they fit, else as rich wraps,
-    folds or cuts them."""
+    """The cell's lines, each ``width`` wide, as rich's text wrapping lays them out."""
     base = "" if header else column.style
-    right = column.justify == "right"
-    if value and all(_fits(line, width, right) for line in value):
-        return [_padded(line, width, right, base) for line in value]
+    lines = _wrapped(value, column, width)
+    if lines is not None:
+        right = column.justify == "right"
+        return [_padded(line, width, right, base) for line in lines]
     wrap_options = options.update(
         width=width,
         justify=column.justify,
@@ -228,17 +231,67 @@ def _cell_lines(
         height=None,
         highlight=False,
     )
-    style = _style(base, "")
-    return console.render_lines(as_text(value), wrap_options, style=style, pad=True)
+    return console.render_lines(as_text(value), wrap_options, style=_style(base, ""), pad=True)
 
 
-def _fits(line: tuple[Fragment, ...], width: int, right: bool) -> bool:
-    """Whether rich would leave the line as it is: it fits, holds no tab, and (justified
-    right, where rich strips the end) ends in no space."""
+def _wrapped(value: Cell, column: Column, width: int) -> list[tuple[Fragment, ...]] | None:
+    """The cell's lines broken where rich breaks them (its own ``divide_line``), their ends
+    trimmed as rich trims them; None where rich would do more (a tab or control character to
+    expand or strip, a line still too long to be cut short), which rich's wrapping then lays out."""
+    if not value:
+        return None
+    right = column.justify == "right"
+    lines: list[tuple[Fragment, ...]] = []
+    for line in value:
+        text = "".join(piece for piece, _ in line)
+        if not text.isprintable():
+            return None
+        if column.no_wrap or _width(text) <= width:
+            pieces = [line]  # rich finds no place to break a line that fits
+        else:
+            pieces = _cut(line, divide_line(text, width, fold=column.fold))
+        for piece in pieces:
+            if not column.no_wrap:
+                piece = _without_end_beyond(piece, width)
+            if right:
+                piece = _cropped(piece, _trailing_space(piece))
+            if _width("".join(part for part, _ in piece)) > width:
+                return None
+            lines.append(piece)
+    return lines
+
+
+def _cut(line: tuple[Fragment, ...], offsets: list[int]) -> list[tuple[Fragment, ...]]:
+    """The line cut at these character offsets, each fragment keeping its style."""
+    bounds = [0, *offsets, sum(len(piece) for piece, _ in line)]
+    pieces = []
+    for start, end in itertools.pairwise(bounds):
+        cut: list[Fragment] = []
+        position = 0
+        for piece, style in line:
+            first, last = max(start, position), min(end, position + len(piece))
+            if first < last:
+                cut.append((piece[first - position : last - position], style))
+            position += len(piece)
+        pieces.append(tuple(cut))
+    return pieces
+
+
+def _without_end_beyond(line: tuple[Fragment, ...], width: int) -> tuple[Fragment, ...]:
+    """Trailing spaces past ``width`` characters dropped, as rich drops them after a break."""
+    excess = sum(len(piece) for piece, _ in line) - width
+    return _cropped(line, min(_trailing_space(line), excess)) if excess > 0 else line
+
+
+def _trailing_space(line: tuple[Fragment, ...]) -> int:
     text = "".join(piece for piece, _ in line)
-    if "\t" in text or _width(text) > width:
-        return False
-    return not right or text == text.rstrip()
+    return len(text) - len(text.rstrip())
+
+
+def _cropped(line: tuple[Fragment, ...], count: int) -> tuple[Fragment, ...]:
+    """The line without its last ``count`` characters."""
+    kept = sum(len(piece) for piece, _ in line) - count
+    return _cut(line, [kept])[0] if count > 0 else line
 
 
 def _padded(line: tuple[Fragment, ...], width: int, right: bool, base: str) -> Line:
