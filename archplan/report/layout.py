@@ -176,16 +176,13 @@ class LinedTable(NamedTuple):
         for block, width in zip(blocks, widths, strict=True):
             blank = [[Segment(" " * (width - 2 * PADDING))]] * (height - len(block))
             block[:] = blank + block if header else block + blank
-        gap = Segment(" " * PADDING)
-        between = Segment(" " * PADDING + EDGE + " " * PADDING)
         for number in range(height):
-            yield Segment(EDGE + " " * PADDING)
+            yield _LEFT_EDGE
             for index, block in enumerate(blocks):
                 if index:
-                    yield between
+                    yield _BETWEEN
                 yield from block[number]
-            yield gap
-            yield Segment(EDGE)
+            yield _RIGHT_EDGE
             yield _NEW_LINE
 
 
@@ -243,7 +240,7 @@ def _wrapped(value: Cell, column: Column, width: int) -> list[tuple[Fragment, ..
     right = column.justify == "right"
     lines: list[tuple[Fragment, ...]] = []
     for line in value:
-        text = "".join(piece for piece, _ in line)
+        text = _plain(line)
         if not text.isprintable():
             return None
         if column.no_wrap or _width(text) <= width:
@@ -255,7 +252,7 @@ def _wrapped(value: Cell, column: Column, width: int) -> list[tuple[Fragment, ..
                 piece = _without_end_beyond(piece, width)
             if right:
                 piece = _cropped(piece, _trailing_space(piece))
-            if _width("".join(part for part, _ in piece)) > width:
+            if _width(_plain(piece)) > width:
                 return None
             lines.append(piece)
     return lines
@@ -263,7 +260,7 @@ def _wrapped(value: Cell, column: Column, width: int) -> list[tuple[Fragment, ..
 
 def _cut(line: tuple[Fragment, ...], offsets: list[int]) -> list[tuple[Fragment, ...]]:
     """The line cut at these character offsets, each fragment keeping its style."""
-    bounds = [0, *offsets, sum(len(piece) for piece, _ in line)]
+    bounds = [0, *offsets, len(_plain(line))]
     pieces = []
     for start, end in itertools.pairwise(bounds):
         cut: list[Fragment] = []
@@ -279,33 +276,36 @@ def _cut(line: tuple[Fragment, ...], offsets: list[int]) -> list[tuple[Fragment,
 
 def _without_end_beyond(line: tuple[Fragment, ...], width: int) -> tuple[Fragment, ...]:
     """Trailing spaces past ``width`` characters dropped, as rich drops them after a break."""
-    excess = sum(len(piece) for piece, _ in line) - width
+    excess = len(_plain(line)) - width
     return _cropped(line, min(_trailing_space(line), excess)) if excess > 0 else line
 
 
 def _trailing_space(line: tuple[Fragment, ...]) -> int:
-    text = "".join(piece for piece, _ in line)
+    text = _plain(line)
     return len(text) - len(text.rstrip())
 
 
 def _cropped(line: tuple[Fragment, ...], count: int) -> tuple[Fragment, ...]:
     """The line without its last ``count`` characters."""
-    kept = sum(len(piece) for piece, _ in line) - count
+    kept = len(_plain(line)) - count
     return _cut(line, [kept])[0] if count > 0 else line
 
 
 def _padded(line: tuple[Fragment, ...], width: int, right: bool, base: str) -> Line:
-    gap = Segment(" " * (width - sum(_width(piece) for piece, _ in line)))
+    gap = Segment(" " * (width - _width(_plain(line))))
     pieces = [Segment(piece, _style(base, own)) for piece, own in line if piece]
     return [gap, *pieces] if right else [*pieces, gap]
 
 
 def _longest_line(value: Cell | str) -> int:
     """The cell's widest line in columns, as rich measures text (``str.splitlines``)."""
-    text = value if isinstance(value, str) else "\n".join(
-        "".join(piece for piece, _ in line) for line in value
-    )  # fmt: skip
+    text = value if isinstance(value, str) else "\n".join(_plain(line) for line in value)
     return max((_width(line) for line in text.splitlines()), default=0)
+
+
+def _plain(line: tuple[Fragment, ...]) -> str:
+    """The line's text, without its styles."""
+    return "".join(piece for piece, _ in line)
 
 
 def _edges(columns: int) -> int:
@@ -359,6 +359,9 @@ def _width(text: str) -> int:
 
 _NO_STYLE = Style.null()
 _NEW_LINE = Segment.line()
+_LEFT_EDGE = Segment(EDGE + " " * PADDING)
+_BETWEEN = Segment(" " * PADDING + EDGE + " " * PADDING)
+_RIGHT_EDGE = Segment(" " * PADDING + EDGE)
 _STYLES: dict[tuple[str, str], Style] = {}
 
 
