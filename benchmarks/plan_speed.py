@@ -54,11 +54,11 @@ def default_settings() -> Any:
     return resolve(PlanFile(), overrides)
 
 
-
-
 def side_by_side(settings: Any, points: int, repeat: int) -> None:
     """Candidates a second, full trace against numbers-only against the search's own path."""
-    print(f"{'family':8} {'full':>9} {'numbers':>9} {'search':>9}   search/full  (candidates a second)")
+    print(
+        f"{'family':8} {'full':>9} {'numbers':>9} {'search':>9}   search/full  (candidates a second)"
+    )
     for family, space in settings.spaces:
         chosen = space.sample(points, random.Random(f"bench/{family.name}"))
         networks = [family.network(point, settings.problem) for point in chosen]

@@ -80,8 +80,6 @@ app()
 """
 
 
-
-
 def run_quietly(command: list[str], cwd: str | None = None, **extra_env: str) -> None:
     environment = {"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "", "COLUMNS": "160", **extra_env}
     subprocess.run(command, check=True, capture_output=True, env=environment, cwd=cwd)
@@ -194,12 +192,18 @@ def main() -> None:
             print("instructions    valgrind is not installed: not counted")
 
     whole = whole_commands(repeat)
-    archplan_cmd, keras_cmd, bare = whole["archplan trace"], whole["keras summary"], whole["bare start"]
+    archplan_cmd, keras_cmd, bare = (
+        whole["archplan trace"],
+        whole["keras summary"],
+        whole["bare start"],
+    )
     for name, seconds in whole.items():
         print(f"whole command   {name:24} {seconds * 1000:8.1f} ms")
     print(f"archplan trace / bare start: {archplan_cmd / bare:.2f}  (goal <= 1.25)")
     no_pyc = whole["archplan trace, no .pyc"]
-    print(f"without bytecode caching: +{(no_pyc - archplan_cmd) * 1000:.0f} ms ({no_pyc / archplan_cmd:.2f}x)")
+    print(
+        f"without bytecode caching: +{(no_pyc - archplan_cmd) * 1000:.0f} ms ({no_pyc / archplan_cmd:.2f}x)"
+    )
     engine_in, table_in, keras_in = in_process(repeat)
     print(
         f"in-process      engine only    {engine_in * 1000:8.2f} ms   keras summary {keras_in * 1000:8.2f} ms   ratio {keras_in / engine_in:.1f}"
@@ -217,10 +221,16 @@ def main() -> None:
     print(f"growth 1,250 -> 10,000 layers relative to linear: {growth:.2f} (1.00 = linear)")
     chains = long_chains([10_000, 100_000])
     for length, seconds in chains:
-        print(f"whole command   trace of {length:7,d} layers  {seconds:8.2f} s   (goal for 10,000: < 2 s)")
+        print(
+            f"whole command   trace of {length:7,d} layers  {seconds:8.2f} s   (goal for 10,000: < 2 s)"
+        )
     (short, short_s), (long, long_s) = chains
-    print(f"growth 10,000 -> 100,000 layers relative to linear: {(long_s / short_s) / (long / short):.2f}")
-    print(f"ratio {keras_cmd / archplan_cmd:.2f}  (keras summary / archplan trace, whole commands, goal >= 20)")
+    print(
+        f"growth 10,000 -> 100,000 layers relative to linear: {(long_s / short_s) / (long / short):.2f}"
+    )
+    print(
+        f"ratio {keras_cmd / archplan_cmd:.2f}  (keras summary / archplan trace, whole commands, goal >= 20)"
+    )
 
 
 if __name__ == "__main__":

@@ -45,7 +45,10 @@ def test_trace_as_library() -> None:
     assert "  conv2d           (28, 28, 16)    1,216  H, W: 32 − 5 + 1 = 28\n" in out
     assert "total parameters: 8,228\n" in out
     assert "with padding='same' first: (6, 6, 4) into Flatten, 10,428 parameters" in out
-    assert "refused: layers[4] ('conv2d_2', Conv2D) on input (8, 8, 8): the output would be empty" in out
+    assert (
+        "refused: layers[4] ('conv2d_2', Conv2D) on input (8, 8, 8): the output would be empty"
+        in out
+    )
 
 
 def test_plan_as_library() -> None:
@@ -70,13 +73,18 @@ def test_the_readme_quotes_the_applications_table_and_the_refusal() -> None:
     assert table in README
     refusal = next(line for line in table.splitlines() if line.startswith("- InceptionResNetV2: "))
     message = refusal.removeprefix("- InceptionResNetV2: `").removesuffix("`")
-    assert readme_block("and `--partial` imports the model up to") == f"error: inception_resnet_v2.json: {message}"
+    assert (
+        readme_block("and `--partial` imports the model up to")
+        == f"error: inception_resnet_v2.json: {message}"
+    )
 
 
 @pytest.mark.keras
 @pytest.mark.applications
 def test_the_applications_table_is_what_its_script_prints() -> None:
-    assert run_example("keras_applications_table.py") == APPLICATIONS_TABLE.read_text(encoding="utf-8")
+    assert run_example("keras_applications_table.py") == APPLICATIONS_TABLE.read_text(
+        encoding="utf-8"
+    )
 
 
 @pytest.mark.keras
@@ -93,7 +101,10 @@ def test_the_readme_import_example(tmp_path: Path) -> None:
     spec = tmp_path / "mobilenet_v3_small.json"
     result = CliRunner().invoke(app, ["import", str(model), "-o", str(spec)])
     assert result.exit_code == 0
-    assert result.stdout.replace(str(tmp_path) + "/", "") == readme_block("`archplan import` answers") + "\n"
+    assert (
+        result.stdout.replace(str(tmp_path) + "/", "")
+        == readme_block("`archplan import` answers") + "\n"
+    )
     shown = readme_block("only the arguments that differ from Keras' defaults").splitlines()
     written = spec.read_text(encoding="utf-8").splitlines()
     cut = shown.index("    ...")

@@ -11,7 +11,17 @@ from pathlib import Path
 from tests.conftest import ROOT, SPECS
 from tests.interop.keras_configs import conv, functional, tensor, write_keras
 
-HEAVY = ("tensorflow", "keras", "jax", "torch", "numpy", "matplotlib", "PIL", "optuna", "sqlalchemy")
+HEAVY = (
+    "tensorflow",
+    "keras",
+    "jax",
+    "torch",
+    "numpy",
+    "matplotlib",
+    "PIL",
+    "optuna",
+    "sqlalchemy",
+)
 
 PROBE = """
 import json, sys

@@ -55,7 +55,12 @@ def probe(*args: str) -> dict[str, object]:
 def test_version_and_help_create_no_model(args: list[str]) -> None:
     loaded = probe(*args)
     assert loaded["created"] == []
-    models = {"archplan.spec.network", "archplan.spec.training", "archplan.spec.load", "archplan.layers"}
+    models = {
+        "archplan.spec.network",
+        "archplan.spec.training",
+        "archplan.spec.load",
+        "archplan.layers",
+    }
     assert models.isdisjoint(loaded["modules"])  # type: ignore[arg-type]
 
 
@@ -84,7 +89,9 @@ def test_schema_still_holds_every_layer_type() -> None:
 def test_the_family_index_is_the_classes_own() -> None:
     """FAMILIES says where each type lives; it must say what the classes say, no more, no less."""
     from_classes = {
-        tag: cls.__module__.rsplit(".", 1)[-1] for cls in all_layer_classes() for tag in type_tags(cls)
+        tag: cls.__module__.rsplit(".", 1)[-1]
+        for cls in all_layer_classes()
+        for tag in type_tags(cls)
     }
     assert from_classes == FAMILY_OF
 

@@ -19,7 +19,9 @@ TIMING = re.compile(r"in [\d.]+ s \([\d,]+ a second\)")
 def shown(command_start: str) -> tuple[list[str], str]:
     """The command of the ```sh block that starts with ``command_start``, and the block after."""
     pattern = re.compile(
-        r"```sh\n\.venv/bin/archplan (" + re.escape(command_start) + r"[^\n]*(?:\\\n[^\n]*)*)\n```\n\n```\n(.*?)\n```",
+        r"```sh\n\.venv/bin/archplan ("
+        + re.escape(command_start)
+        + r"[^\n]*(?:\\\n[^\n]*)*)\n```\n\n```\n(.*?)\n```",
         re.DOTALL,
     )
     match = pattern.search(README)

@@ -109,9 +109,7 @@ class OneLineUsageErrors(TyperGroup):
         **extra: Any,
     ) -> Any:
         try:
-            result = super().main(
-                args, prog_name, complete_var, standalone_mode=False, **extra
-            )
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except CLICK.exceptions.ClickException as error:
             print_problem("error", ERROR_STYLE, usage_problem(error))
             code = error.exit_code

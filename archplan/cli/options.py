@@ -34,6 +34,8 @@ SpecArg = Annotated[
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print one JSON object on stdout instead of a table.")
 ]
+
+
 class Dtype(str, Enum):
     """The dtype a network is planned in: what one weight or activation costs in bytes."""
 

@@ -17,7 +17,6 @@ from archplan.errors import DataError
 _Found = TypeVar("_Found")
 
 
-
 def load_cifar10(
     path: str | Path,
     *,

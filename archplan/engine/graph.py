@@ -51,4 +51,3 @@ def unused_warning(node: Node) -> str:
         "by any later layer, so Keras leaves it (and any layer only it uses) out of the model, "
         "and archplan out of the totals; name it in a later layer's inputs, or remove it"
     )
-

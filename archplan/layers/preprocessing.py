@@ -31,6 +31,7 @@ from archplan.rules.shapes import Shape
 OPS_PER_VALUE = 2
 """A multiply and an add (Rescaling), a subtract and a divide (Normalization)."""
 
+
 def _values(value: object) -> float | tuple[float, ...]:
     """A finite number, or a non-empty list of them; one message for every other input."""
     expected = "expected a finite number, or a list of them (one per channel)"

@@ -252,9 +252,7 @@ def train_in_folder(request: RunRequest, watcher: RunWatcher) -> RunOutcome:
         distribution=request.placement.distribution,
     )
     keeper = EpochKeeper(folder, model, facts)
-    plan = FitPlan(
-        split, training, settings, steps, request.history, folder.file(BEST_MODEL_FILE)
-    )
+    plan = FitPlan(split, training, settings, steps, request.history, folder.file(BEST_MODEL_FILE))
     fitted = fit_epochs(model, plan, watcher, keeper.keep, request.stop_after)
     test = None if fitted.interrupted else evaluate(model, split, settings.batch_size)
     metrics = facts.metrics(

@@ -91,9 +91,7 @@ def read_text(
         ) from None
 
 
-def parse_json(
-    text: str, source: str, *, error: Callable[[str], ArchplanError] = SpecError
-) -> Any:
+def parse_json(text: str, source: str, *, error: Callable[[str], ArchplanError] = SpecError) -> Any:
     """Strict JSON: duplicate keys and nesting deeper than :data:`MAX_DEPTH` are refused."""
     depth = nesting_depth(text)
     if depth > MAX_DEPTH:
@@ -151,4 +149,3 @@ def _duplicate_problem(source: str, text: str, key: str) -> str:
         f"{source}: the key {key!r} appears twice in one object{where}; JSON would keep only "
         "the last one, so remove or rename the other"
     )
-

@@ -92,7 +92,7 @@ def _message(error: ErrorDetails, data: Mapping[str, Any]) -> str:
         return f"unknown layer type {tag!r}{suggest(tag, known)}; known types: {', '.join(known)}"
     if kind == "union_tag_not_found":
         return (
-            "missing 'type': give the layer's Keras class, e.g. \"type\": \"Conv2D\" "
+            'missing \'type\': give the layer\'s Keras class, e.g. "type": "Conv2D" '
             f"(known types: {', '.join(type_names())})"
         )
     if kind == "extra_forbidden":

@@ -76,9 +76,7 @@ def _kind(value: Any) -> Any:
 if TYPE_CHECKING:
     LearningRate = float | Schedule
 else:
-    LearningRate = Annotated[
-        Any, PlainValidator(_learning_rate), UnionSchema(_learning_rate_union)
-    ]
+    LearningRate = Annotated[Any, PlainValidator(_learning_rate), UnionSchema(_learning_rate_union)]
     """A constant rate, or a schedule object picked by its ``type``."""
 
 

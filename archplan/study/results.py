@@ -210,6 +210,3 @@ def reference_run(folder: Path) -> ReferenceRun:
 
 def write_study_file(out: Path, record: dict[str, Any]) -> None:
     write_text_atomically(out / STUDY_JSON, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
-
-
-

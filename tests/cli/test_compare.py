@@ -63,12 +63,19 @@ def test_json_lists_each_network_and_its_best_rows() -> None:
 
 def test_three_specs_and_dtype(write_spec: Callable[..., Path]) -> None:
     tiny = write_spec(chain({"type": "Conv2D", "filters": 1, "kernel_size": 1}, shape=(4, 4, 1)))
-    code, out, _ = invoke("compare", TUTORIAL, DIMENSIONING, str(tiny), "--json", "--dtype", "float16")
+    code, out, _ = invoke(
+        "compare", TUTORIAL, DIMENSIONING, str(tiny), "--json", "--dtype", "float16"
+    )
     assert code == 0
     networks = json.loads(out)["networks"]
     assert [n["name"] for n in networks] == ["tutorial-convnet", "tutorial-dimensioning", "spec"]
     assert networks[2]["activation_bytes_per_sample"] == 16 * 2
-    assert networks[2]["best_in"] == ["params", "macs", "activation_bytes_per_sample", "training_bytes"]
+    assert networks[2]["best_in"] == [
+        "params",
+        "macs",
+        "activation_bytes_per_sample",
+        "training_bytes",
+    ]
     assert networks[0]["best_in"] == ["receptive_field"]
 
 

@@ -107,7 +107,9 @@ def test_an_unused_output_is_a_warning_on_stderr_and_exit_0(
         assert "forgotten (Conv2D) unused" in out
 
 
-def test_the_warning_is_yellow(monkeypatch: pytest.MonkeyPatch, write_spec: Callable[..., Path]) -> None:
+def test_the_warning_is_yellow(
+    monkeypatch: pytest.MonkeyPatch, write_spec: Callable[..., Path]
+) -> None:
     monkeypatch.setattr(
         "archplan.cli.boundary.stderr_console",
         lambda: Console(stderr=True, force_terminal=True, color_system="standard", highlight=False),
@@ -134,7 +136,9 @@ def test_a_merge_mismatch_is_one_error_line(write_spec: Callable[..., Path]) -> 
 
 
 def test_a_forward_reference_is_one_error_line(write_spec: Callable[..., Path]) -> None:
-    spec = chain({"type": "Add", "inputs": ["input", "later"]}, {"type": "Identity", "name": "later"})
+    spec = chain(
+        {"type": "Add", "inputs": ["input", "later"]}, {"type": "Identity", "name": "later"}
+    )
     path = write_spec(spec)
     code, _, err = invoke("params", str(path))
     assert code == 2
@@ -182,7 +186,9 @@ def test_plot_draws_every_branch(tmp_path: Path) -> None:
 
 
 @needs_dot
-def test_plot_marks_a_layer_the_output_does_not_use(tmp_path: Path, write_spec: Callable[..., Path]) -> None:
+def test_plot_marks_a_layer_the_output_does_not_use(
+    tmp_path: Path, write_spec: Callable[..., Path]
+) -> None:
     output = tmp_path / "unused.svg"
     code, _, err = invoke("plot", str(write_spec(UNUSED)), "-o", str(output))
     assert code == 0

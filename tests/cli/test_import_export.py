@@ -27,7 +27,9 @@ def invoke(*args: str | Path) -> tuple[int, str, str]:
 
 @pytest.fixture
 def model(tmp_path: Path) -> Path:
-    return write_keras(tmp_path, functional(conv("c", IN), layer("Flatten", "f", tensor("c", (8, 8, 4)))))
+    return write_keras(
+        tmp_path, functional(conv("c", IN), layer("Flatten", "f", tensor("c", (8, 8, 4))))
+    )
 
 
 def test_import_prints_the_spec_on_stdout(model: Path) -> None:
@@ -37,7 +39,9 @@ def test_import_prints_the_spec_on_stdout(model: Path) -> None:
     assert [layer.name for layer in spec.layers] == ["c", "f"]
 
 
-def test_import_writes_a_new_file_and_never_overwrites_one_unasked(model: Path, tmp_path: Path) -> None:
+def test_import_writes_a_new_file_and_never_overwrites_one_unasked(
+    model: Path, tmp_path: Path
+) -> None:
     output = tmp_path / "spec.json"
     code, out, _ = invoke("import", model, "-o", output)
     assert code == 0
@@ -61,18 +65,25 @@ def test_import_notes_go_to_stderr_and_the_spec_to_stdout(tmp_path: Path) -> Non
     code, out, err = invoke("import", path)
     assert code == 0
     assert json.loads(out)["layers"][0]["name"] == "c"
-    assert err == f"note: {path}: not kept (no effect on the plan): trainable=False on 1 layer (c)\n"
+    assert (
+        err == f"note: {path}: not kept (no effect on the plan): trainable=False on 1 layer (c)\n"
+    )
 
 
 def test_import_partial_says_where_it_cut(tmp_path: Path) -> None:
-    path = write_json(tmp_path, functional(conv("c", IN), layer("Custom", "mine", tensor("c"), module="my.layers")))
+    path = write_json(
+        tmp_path,
+        functional(conv("c", IN), layer("Custom", "mine", tensor("c"), module="my.layers")),
+    )
     code, _, err = invoke("import", path)
     assert code == 2
     assert err.count("\n") == 1
     assert "Custom (a custom class, from my.layers) ×1 (mine)" in err
     code, out, err = invoke("import", path, "--partial")
     assert code == 0
-    assert err.startswith(f"note: {path}: --partial: cut before mine (Custom (a custom class, from my.layers)); the spec ends at 'c'")
+    assert err.startswith(
+        f"note: {path}: --partial: cut before mine (Custom (a custom class, from my.layers)); the spec ends at 'c'"
+    )
     assert [layer["name"] for layer in json.loads(out)["layers"]] == ["c"]
 
 
@@ -120,7 +131,11 @@ def test_export_writes_files_atomically_and_refuses_to_overwrite(tmp_path: Path)
 
 def test_export_warns_when_main_cannot_train_on_cifar10(tmp_path: Path) -> None:
     spec = tmp_path / "big.json"
-    spec.write_text(json.dumps({"input": {"shape": [64, 64, 3]}, "layers": [{"type": "GlobalAveragePooling2D"}]}))
+    spec.write_text(
+        json.dumps(
+            {"input": {"shape": [64, 64, 3]}, "layers": [{"type": "GlobalAveragePooling2D"}]}
+        )
+    )
     code, _, err = invoke("export", spec)
     assert code == 0
     assert err == (

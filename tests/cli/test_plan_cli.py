@@ -50,7 +50,10 @@ def test_plan_prints_the_chosen_networks_within_80_columns(plan_file: Path) -> N
     text = words(out)
     assert "Plan: input 32×32×3, 10 classes" in text
     assert "Ranked by the most MACs within the limits, then the fewest parameters." in text
-    assert "Limits: --max-params 200K, --max-macs 20M, --min-rf 1.0 (training memory at batch 64, float32)." in text
+    assert (
+        "Limits: --max-params 200K, --max-macs 20M, --min-rf 1.0 (training memory at batch 64, float32)."
+        in text
+    )
     assert "Searched plain (all 768 points) and resnet (all 96 points):" in text
     assert out.count("✓") >= 2  # the first is always on the front, and the legend
 
@@ -60,7 +63,11 @@ def test_plan_json_names_the_settings_search_and_chosen(plan_file: Path) -> None
     assert code == 0
     data = json.loads(out)
     assert data["plan"]["objective"] == "params"
-    assert data["plan"]["constraints"] == {"max_params": 200_000, "max_macs": 20_000_000, "min_rf": 1.0}
+    assert data["plan"]["constraints"] == {
+        "max_params": 200_000,
+        "max_macs": 20_000_000,
+        "min_rf": 1.0,
+    }
     assert [family["family"] for family in data["search"]["families"]] == ["plain", "resnet"]
     assert {"examined", "feasible", "seconds", "per_second"} <= set(data["search"])
     chosen = data["chosen"]
@@ -143,7 +150,9 @@ def test_nothing_fits_is_exit_2_with_the_nearest_and_the_flag_to_change() -> Non
     )
     assert (code, out) == (2, "")
     assert err.count("\n") == 1
-    assert err.startswith("error: nothing fits: of 2,281 resnet networks for 32×32×3, the nearest (resnet-1x8-k3-gap) has 1,554 parameters (--max-params 1,000); raise --max-params to 1,560, or add --family plain (2 fit), or add --family mobile (1 fit)\n")
+    assert err.startswith(
+        "error: nothing fits: of 2,281 resnet networks for 32×32×3, the nearest (resnet-1x8-k3-gap) has 1,554 parameters (--max-params 1,000); raise --max-params to 1,560, or add --family plain (2 fit), or add --family mobile (1 fit)\n"
+    )
     assert "Traceback" not in err
 
 
@@ -180,7 +189,10 @@ def test_a_malformed_plan_file_is_one_line(write_spec: Callable[..., Path]) -> N
     path = write_spec({**SMALL_PLAN, "constraints": {"max_params": True}}, name="plan.json")
     code, _, err = invoke("plan", path)
     assert code == 2
-    assert err == f"error: {path}: constraints.max_params: expected a number or a string such as '1M', got True\n"
+    assert (
+        err
+        == f"error: {path}: constraints.max_params: expected a number or a string such as '1M', got True\n"
+    )
 
 
 # fix
@@ -201,7 +213,9 @@ def test_fix_lists_verified_changes_and_writes_the_one_picked(
     code, out, err = invoke("fix", path, "-o", fixed, "--pick", "2", columns=160)
     assert (code, err) == (0, "")
     text = words(out)
-    assert text.startswith("refused: layers[4] ('conv2d_2', Conv2D) on input (7, 7, 8): the output would be empty")
+    assert text.startswith(
+        "refused: layers[4] ('conv2d_2', Conv2D) on input (7, 7, 8): the output would be empty"
+    )
     assert "layers[4] ('conv2d_2', Conv2D): padding 'valid' → 'same'" in text
     assert "Before: the 4 layers before the refusal trace to 2,376 parameters" in text
     assert out.endswith(f"wrote fix 2 to {fixed}\n")
@@ -217,7 +231,9 @@ def test_fix_json_lists_every_fix_with_its_spec(write_spec: Callable[..., Path])
     assert code == 0
     data = json.loads(out)
     assert data["valid"] is False
-    assert data["fixes"][0]["changes"] == ["layers[4] ('conv2d_2', Conv2D): padding 'valid' → 'same'"]
+    assert data["fixes"][0]["changes"] == [
+        "layers[4] ('conv2d_2', Conv2D): padding 'valid' → 'same'"
+    ]
     for fix in data["fixes"]:
         trace_network(parse_spec(fix["spec"]))
 
@@ -264,7 +280,9 @@ def test_solve_lists_every_setting_with_its_arithmetic() -> None:
 
 
 def test_solve_json() -> None:
-    code, out, _ = invoke("solve", "--input", "8", "--output", "16", "--layer", "transpose", "--json")
+    code, out, _ = invoke(
+        "solve", "--input", "8", "--output", "16", "--layer", "transpose", "--json"
+    )
     assert code == 0
     data = json.loads(out)
     assert data["layer"] == "Conv2DTranspose"
@@ -330,7 +348,10 @@ def test_batch_size_and_dtype_set_the_memory_and_the_written_training(plan_file:
         return data
 
     small, large = first("--batch-size", "16"), first("--batch-size", "128", "--dtype", "float16")
-    assert (small["plan"]["training"]["batch_size"], large["plan"]["training"]["batch_size"]) == (16, 128)
+    assert (small["plan"]["training"]["batch_size"], large["plan"]["training"]["batch_size"]) == (
+        16,
+        128,
+    )
     assert large["plan"]["dtype"] == "float16"
     assert small["chosen"][0]["name"] == large["chosen"][0]["name"]
     assert large["chosen"][0]["training_memory_bytes"] > small["chosen"][0]["training_memory_bytes"]

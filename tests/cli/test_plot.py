@@ -54,7 +54,9 @@ def test_svg_shows_every_layer_with_its_type_arguments_and_shapes(tmp_path: Path
 def test_png_is_a_real_image(tmp_path: Path) -> None:
     image_module = pytest.importorskip("PIL.Image")
     output = tmp_path / "net.PNG"
-    assert invoke("plot", str(SPECS / "tutorial-dimensioning.json"), "--output", str(output))[0] == 0
+    assert (
+        invoke("plot", str(SPECS / "tutorial-dimensioning.json"), "--output", str(output))[0] == 0
+    )
     with image_module.open(output) as image:
         image.verify()
     with image_module.open(output) as image:
@@ -75,8 +77,14 @@ def test_plot_replaces_its_own_output(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("net.pdf", "net.pdf: cannot tell the diagram format from '.pdf'; name the file .svg or .png"),
-        ("net", "net: cannot tell the diagram format from no extension; name the file .svg or .png"),
+        (
+            "net.pdf",
+            "net.pdf: cannot tell the diagram format from '.pdf'; name the file .svg or .png",
+        ),
+        (
+            "net",
+            "net: cannot tell the diagram format from no extension; name the file .svg or .png",
+        ),
     ],
 )
 def test_unknown_extension_is_one_line_exit_2(tmp_path: Path, name: str, expected: str) -> None:

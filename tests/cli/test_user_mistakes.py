@@ -107,7 +107,9 @@ def test_a_key_given_twice_is_refused_with_its_lines(write_spec: Callable[..., P
     ],
 )  # fmt: skip
 def test_nan_and_infinity_are_refused(
-    layer: dict[str, object], training: dict[str, object] | None, expected: str,
+    layer: dict[str, object],
+    training: dict[str, object] | None,
+    expected: str,
     write_spec: Callable[..., Path],
 ) -> None:
     spec = {**chain(layer, shape=(8, 8, 3)), **({"training": training} if training else {})}
@@ -158,8 +160,12 @@ def test_control_characters_from_a_file_are_shown_not_obeyed(tmp_path: Path) -> 
 
 
 @pytest.mark.skipif(shutil.which("dot") is None and not os.environ.get("CI"), reason="no Graphviz")
-@pytest.mark.parametrize("name", ["ends in a backslash \\", "has <b>bold</b> & more", 'quote " here'])
-def test_plot_draws_any_name_as_text(name: str, write_spec: Callable[..., Path], tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "name", ["ends in a backslash \\", "has <b>bold</b> & more", 'quote " here']
+)
+def test_plot_draws_any_name_as_text(
+    name: str, write_spec: Callable[..., Path], tmp_path: Path
+) -> None:
     layer = f"conv {name}".replace("/", "|")  # Keras refuses '/' in layer names
     spec = {"name": name, **chain({**CONV, "name": layer}, shape=(8, 8, 3))}
     output = tmp_path / "net.svg"
@@ -172,7 +178,9 @@ def test_plot_draws_any_name_as_text(name: str, write_spec: Callable[..., Path],
 
 
 def escape_svg(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
 
 
 # --- odd terminals and usage -------------------------------------------------------------------
@@ -184,7 +192,12 @@ def test_an_unusable_width_still_prints_everything(columns: str) -> None:
     assert (code, err) == (0, "")
     assert "tutorial-dimensioning: input (32, 32, 3)" in out
     flat = " ".join(out.split())
-    for value in ("8,228 (32.14 KB)", "MACs: 1,179,292", "Training memory: 2.65 MB", "activations 2.19 MB"):
+    for value in (
+        "8,228 (32.14 KB)",
+        "MACs: 1,179,292",
+        "Training memory: 2.65 MB",
+        "activations 2.19 MB",
+    ):
         assert value in flat
 
 

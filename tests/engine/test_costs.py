@@ -172,13 +172,29 @@ def test_cost_rules() -> None:
 
 def test_tutorial_memory_by_hand() -> None:
     memory = estimate_memory(traced("tutorial-convnet"))
-    activations = 2 * 32 * 32 * 64 + 16 * 16 * 64 + 2 * 16 * 16 * 32 + 8 * 8 * 32 + 2 * 8 * 8 * 16 + 1024 + 512 + 64 + 10
+    activations = (
+        2 * 32 * 32 * 64
+        + 16 * 16 * 64
+        + 2 * 16 * 16 * 32
+        + 8 * 8 * 32
+        + 2 * 8 * 8 * 16
+        + 1024
+        + 512
+        + 64
+        + 10
+    )
     assert activations == 169_546
-    assert (memory.batch_size, memory.optimizer, memory.optimizer_slots) == (32, "SGD", 1)  # momentum 0.5
+    assert (memory.batch_size, memory.optimizer, memory.optimizer_slots) == (
+        32,
+        "SGD",
+        1,
+    )  # momentum 0.5
     assert memory.input_bytes_per_sample == 32 * 32 * 3 * 4
     assert memory.activation_bytes_per_sample == activations * 4 == 678_184
     assert memory.activation_bytes_per_batch == activations * 4 * 32 == 21_701_888
-    assert memory.params_bytes == 631_658 * 4 == 2_526_632  # Keras: "Total params: 631,658 (2.41 MB)"
+    assert (
+        memory.params_bytes == 631_658 * 4 == 2_526_632
+    )  # Keras: "Total params: 631,658 (2.41 MB)"
     assert memory.gradients_bytes == memory.optimizer_bytes == 2_526_632
     assert memory.training_bytes == 3 * 2_526_632 + 32 * 3072 * 4 + 21_701_888 == 29_675_000
 
@@ -213,7 +229,9 @@ def test_non_trainable_weights_get_no_gradient_or_slot() -> None:
     spec["training"] = {"optimizer": "adam", "batch_size": 2}
     memory = estimate_memory(trace_network(parse_spec(spec)))
     assert (memory.params_bytes, memory.gradients_bytes, memory.optimizer_bytes) == (
-        32 * 4, 16 * 4, 2 * 16 * 4
+        32 * 4,
+        16 * 4,
+        2 * 16 * 4,
     )
 
 

@@ -29,7 +29,9 @@ def problem(spec: dict[str, Any]) -> str:
     return str(caught.value)
 
 
-def residual(branch: list[dict[str, Any]], *, merge: str = "Add", **arguments: Any) -> dict[str, Any]:
+def residual(
+    branch: list[dict[str, Any]], *, merge: str = "Add", **arguments: Any
+) -> dict[str, Any]:
     """stem → branch (named 'b' at its end) → merge of stem and b → pooling → Dense."""
     *body, last = branch
     return chain(
@@ -92,7 +94,9 @@ def test_an_inception_block_concatenates_channels() -> None:
     [("Add", 3, 2), ("Subtract", 2, 1), ("Multiply", 2, 1), ("Average", 3, 3), ("Maximum", 3, 2),
      ("Minimum", 2, 1), ("Concatenate", 3, 0)],
 )  # fmt: skip
-def test_merges_cost_no_macs_and_one_op_per_value_joined(kind: str, count: int, ops_per_value: int) -> None:
+def test_merges_cost_no_macs_and_one_op_per_value_joined(
+    kind: str, count: int, ops_per_value: int
+) -> None:
     spec = chain({"type": kind, "inputs": ["input"] * count}, shape=(5, 4, 3))
     row = trace(spec).layers[0]
     assert row.macs == 0
@@ -109,7 +113,10 @@ def test_broadcasting_merges_follow_keras() -> None:
     )
     rows = trace(spec).layers
     assert rows[1].output_shape == rows[3].output_shape == (6, 5, 4)
-    assert rows[1].arithmetic == ("product of 2 inputs, value by value", "(1, 1, 4) broadcasts to (6, 5, 4)")
+    assert rows[1].arithmetic == (
+        "product of 2 inputs, value by value",
+        "(1, 1, 4) broadcasts to (6, 5, 4)",
+    )
 
 
 def test_each_output_is_counted_once_in_memory_however_many_layers_take_it() -> None:
@@ -253,7 +260,9 @@ def test_fields_of_new_layers_by_hand() -> None:
          "gets (32, 32, 16) from 'stem' and (16384,) from 'b': axis 3 differs (16 vs 16384)"),
     ],
 )  # fmt: skip
-def test_add_mismatches_name_the_producers_and_the_fix(branch: list[dict[str, Any]], expected: str) -> None:
+def test_add_mismatches_name_the_producers_and_the_fix(
+    branch: list[dict[str, Any]], expected: str
+) -> None:
     message = problem(residual(branch))
     assert expected in message
     assert "\n" not in message
@@ -291,7 +300,10 @@ def test_concatenate_names_the_axis_that_differs() -> None:
         {"type": "Concatenate", "inputs": ["input", "narrow"], "axis": 1},
         shape=(8, 8, 3),
     )
-    assert "gets (8, 8, 3) from 'input' and (8, 4, 3) from 'narrow': width differs (8 vs 4); " in problem(spec)
+    assert (
+        "gets (8, 8, 3) from 'input' and (8, 4, 3) from 'narrow': width differs (8 vs 4); "
+        in problem(spec)
+    )
 
 
 def test_concatenate_refuses_different_ranks() -> None:
@@ -309,12 +321,17 @@ def test_concatenate_refuses_different_ranks() -> None:
     [
         (0, "axis=0 is the batch axis: it would stack samples, not join features"),
         (-4, "axis=-4 is the batch axis"),
-        (4, "axis=4 is not an axis of inputs of rank 3 (Keras counts the batch axis as 0); use axis=-1 for channels"),
+        (
+            4,
+            "axis=4 is not an axis of inputs of rank 3 (Keras counts the batch axis as 0); use axis=-1 for channels",
+        ),
         (-5, "axis=-5 is not an axis of inputs of rank 3"),
     ],
 )
 def test_concatenate_axes_out_of_reach(axis: int, expected: str) -> None:
-    spec = chain({"type": "Concatenate", "inputs": ["input", "input"], "axis": axis}, shape=(2, 2, 3))
+    spec = chain(
+        {"type": "Concatenate", "inputs": ["input", "input"], "axis": axis}, shape=(2, 2, 3)
+    )
     message = problem(spec)
     assert message.startswith(
         "layers[0] ('concatenate', Concatenate) on inputs (2, 2, 3) from 'input', (2, 2, 3) from 'input': "
@@ -324,13 +341,18 @@ def test_concatenate_axes_out_of_reach(axis: int, expected: str) -> None:
 
 def test_a_single_input_layer_problem_in_a_graph_names_its_input_shape() -> None:
     spec = chain(STEM, {"type": "Conv2D", "filters": 4, "kernel_size": 40, "inputs": ["stem"]})
-    assert "layers[1] ('conv2d', Conv2D) on input (32, 32, 16): the output would be empty" in problem(spec)
+    assert (
+        "layers[1] ('conv2d', Conv2D) on input (32, 32, 16): the output would be empty"
+        in problem(spec)
+    )
 
 
 # Hypothesis: random graphs keep the engine's sums (totals over the layers the output depends on).
 CONV = st.fixed_dictionaries({"type": st.just("Conv2D"), "filters": st.sampled_from([2, 4]),
                               "kernel_size": st.integers(1, 3), "padding": st.just("same")})  # fmt: skip
-OTHER = st.fixed_dictionaries({"type": st.sampled_from(["BatchNormalization", "Identity", "UpSampling2D"])})
+OTHER = st.fixed_dictionaries(
+    {"type": st.sampled_from(["BatchNormalization", "Identity", "UpSampling2D"])}
+)
 
 
 @st.composite

@@ -53,7 +53,9 @@ def assert_model_is_the_trace(trace: Trace, model: Any) -> None:
     """Every layer the output depends on, by name: type, output shape and weights as traced;
     nothing more in the model; the input's shape too."""
     check = crosscheck(trace, model)
-    differences = [f"{row.name}: engine {row.engine}, Keras {row.keras}" for row in check.mismatches]
+    differences = [
+        f"{row.name}: engine {row.engine}, Keras {row.keras}" for row in check.mismatches
+    ]
     assert check.agrees, (differences, check.unmatched_keras_layers)
     types = {layer.name: type(layer).__name__ for layer in model.layers}
     assert {row.name: types[row.name] for row in trace.counted} == {

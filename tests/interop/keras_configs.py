@@ -11,7 +11,9 @@ from typing import Any
 DEFAULT_SHAPE = (8, 8, 3)
 
 
-def tensor(name: str, shape: tuple[int | None, ...] | None = None, index: int = 0) -> dict[str, Any]:
+def tensor(
+    name: str, shape: tuple[int | None, ...] | None = None, index: int = 0
+) -> dict[str, Any]:
     """A ``__keras_tensor__``: the output ``index`` of layer ``name``, with its recorded shape."""
     return {
         "class_name": "__keras_tensor__",
@@ -49,7 +51,9 @@ def policy(name: str) -> dict[str, Any]:
             "registered_name": None}  # fmt: skip
 
 
-def input_layer(name: str = "input_layer", shape: tuple[int | None, ...] = DEFAULT_SHAPE) -> dict[str, Any]:
+def input_layer(
+    name: str = "input_layer", shape: tuple[int | None, ...] = DEFAULT_SHAPE
+) -> dict[str, Any]:
     return {
         "module": "keras.layers",
         "class_name": "InputLayer",

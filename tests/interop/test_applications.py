@@ -47,7 +47,9 @@ INPUT_SHAPES = {"MobileNetV3Small": (224, 224, 3), "MobileNetV3Large": (224, 224
 def application(keras: ModuleType, name: str) -> Any:
     keras.backend.clear_session()
     shape = INPUT_SHAPES.get(name)
-    return getattr(keras.applications, name)(weights=None, **({"input_shape": shape} if shape else {}))
+    return getattr(keras.applications, name)(
+        weights=None, **({"input_shape": shape} if shape else {})
+    )
 
 
 def keras_facts(model: Any) -> dict[str, tuple[tuple[int | None, ...], int, int]]:
@@ -120,4 +122,6 @@ def test_applications_with_a_custom_layer_are_listed_and_cut(
     assert f") ×{count} ({first}, " in str(caught.value)
     partial = import_model(path, partial=True)
     facts = keras_facts(model)
-    assert {name: facts[name] for name in archplan_facts(partial.trace)} == archplan_facts(partial.trace)
+    assert {name: facts[name] for name in archplan_facts(partial.trace)} == archplan_facts(
+        partial.trace
+    )

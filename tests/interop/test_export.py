@@ -25,7 +25,9 @@ from tests.conftest import SPECS, chain
 from tests.engine.test_graph_keras import graphs
 from tests.interop.conftest import ruff_problems
 
-SPEC_FILES = sorted(path.name for path in SPECS.glob("*.json") if not path.name.endswith(".schema.json"))
+SPEC_FILES = sorted(
+    path.name for path in SPECS.glob("*.json") if not path.name.endswith(".schema.json")
+)
 
 
 def script(spec: dict[str, Any] | Network, source: str = "net.json") -> str:
@@ -38,7 +40,9 @@ def build_model_body(text: str) -> list[str]:
     return text[start : text.index("\n\n\n", start)].splitlines()[2:]
 
 
-def test_the_tutorial_network_exports_as_the_golden_script(golden: Callable[[str, str], None]) -> None:
+def test_the_tutorial_network_exports_as_the_golden_script(
+    golden: Callable[[str, str], None],
+) -> None:
     network = load_spec(SPECS / "tutorial-dimensioning.json")
     golden("export-tutorial-dimensioning.py", script(network, "specs/tutorial-dimensioning.json"))
 
@@ -191,12 +195,24 @@ def test_a_normalization_to_adapt_is_adapted_on_the_images_it_takes() -> None:
     )  # fmt: skip
     lines = script(spec).splitlines()
     assert '    model.get_layer("first").adapt(x_train)' in lines
-    assert "    # 'deeper' (Normalization) has no mean and variance and takes no images directly, so" in lines
+    assert (
+        "    # 'deeper' (Normalization) has no mean and variance and takes no images directly, so"
+        in lines
+    )
 
 
 def test_a_network_cifar10_does_not_fit_says_so() -> None:
-    text = script(chain({"type": "GlobalAveragePooling2D"}, {"type": "Dense", "units": 1000}, shape=(224, 224, 3)))
-    assert "The network takes (224, 224, 3) and gives (1000,), not CIFAR-10's (32, 32, 3) images and 10 classes: main() needs your own data." in " ".join(text.split())
+    text = script(
+        chain(
+            {"type": "GlobalAveragePooling2D"},
+            {"type": "Dense", "units": 1000},
+            shape=(224, 224, 3),
+        )
+    )
+    assert (
+        "The network takes (224, 224, 3) and gives (1000,), not CIFAR-10's (32, 32, 3) images and 10 classes: main() needs your own data."
+        in " ".join(text.split())
+    )
 
 
 @pytest.mark.parametrize("name", SPEC_FILES)
@@ -227,7 +243,9 @@ def test_every_spec_exports_a_script_ruff_accepts(name: str, tmp_path: Path) -> 
         ({"type": "RandomZoom", "height_factor": [0.2, -0.2]}, {"height_factor": [0.2, -0.2]}),
     ],
 )  # fmt: skip
-def test_only_arguments_that_differ_from_keras_defaults_are_given(layer: dict[str, Any], given: dict[str, Any]) -> None:
+def test_only_arguments_that_differ_from_keras_defaults_are_given(
+    layer: dict[str, Any], given: dict[str, Any]
+) -> None:
     spec_layer = layer_types()[layer["type"]].model_validate_json(json.dumps(layer))
     assert given_arguments(spec_layer) == given
 
@@ -241,7 +259,10 @@ def test_long_calls_wrap_as_a_formatter_would() -> None:
         "        [first_branch_output, second_branch_output]\n"
         "    )"
     )
-    assert render(Items(tuple(literal(n) for n in range(30))), 0, 0) == "[\n" + "".join(f"    {n},\n" for n in range(30)) + "]"
+    assert (
+        render(Items(tuple(literal(n) for n in range(30))), 0, 0)
+        == "[\n" + "".join(f"    {n},\n" for n in range(30)) + "]"
+    )
     assert literal((None, 1)) == Code("(None, 1)")
     assert literal([3]) == Code("(3,)")
     taken: set[str] = {"x"}
@@ -255,7 +276,11 @@ def test_a_chain_exports_as_a_sequential_configuration() -> None:
     config = keras_model_config(network, trace_network(network))
     assert config["class_name"] == "Sequential"
     layers = config["config"]["layers"]
-    assert layers[0]["config"] == {"batch_shape": [None, 32, 32, 3], "dtype": "float32", "name": "input"}
+    assert layers[0]["config"] == {
+        "batch_shape": [None, 32, 32, 3],
+        "dtype": "float32",
+        "name": "input",
+    }
     assert layers[1] == {
         "module": "keras.layers",
         "class_name": "Conv2D",
@@ -285,7 +310,9 @@ def test_a_graph_exports_as_a_functional_configuration_without_dead_ends() -> No
 def reimported(network: Network, folder: Path) -> Network:
     """The network, exported as Keras' configuration and imported again."""
     path = folder / "model.json"
-    path.write_text(json.dumps(keras_model_config(network, trace_network(network))), encoding="utf-8")
+    path.write_text(
+        json.dumps(keras_model_config(network, trace_network(network))), encoding="utf-8"
+    )
     return import_model(path).network
 
 
@@ -307,7 +334,9 @@ def test_every_spec_exported_as_keras_json_imports_back(name: str, tmp_path: Pat
     assert back.input_shape == network.input_shape
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(spec=graphs())
 def test_random_graphs_exported_as_keras_json_import_back(
     tmp_path_factory: pytest.TempPathFactory, spec: dict[str, Any]
@@ -333,7 +362,13 @@ def test_names_cannot_break_out_of_the_code() -> None:
         "input": {"shape": [8, 8, 3]},
         "layers": [
             {"type": "Normalization", "name": hostile},
-            {"type": "Conv2D", "filters": 2, "kernel_size": 1, "name": "dead'\" # x", "inputs": ["input"]},
+            {
+                "type": "Conv2D",
+                "filters": 2,
+                "kernel_size": 1,
+                "name": "dead'\" # x",
+                "inputs": ["input"],
+            },
             {"type": "Flatten", "inputs": [hostile]},
         ],
     }
@@ -343,5 +378,9 @@ def test_names_cannot_break_out_of_the_code() -> None:
     docstring = ast.get_docstring(tree)
     assert docstring is not None
     assert docstring.startswith('net""" + print("x") + """\\: a Keras model exported by')
-    calls = [node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)]
+    calls = [
+        node.func.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    ]
     assert calls.count("print") == 1  # main()'s own

@@ -34,7 +34,9 @@ def imported_layers(tmp_path: Path, model: dict[str, Any], **options: Any) -> li
     return list(import_model(write_json(tmp_path, model), **options).spec["layers"])
 
 
-def refusal(tmp_path: Path, model: Any, error: type[Exception] = ArchplanError, **options: Any) -> str:
+def refusal(
+    tmp_path: Path, model: Any, error: type[Exception] = ArchplanError, **options: Any
+) -> str:
     path = write_json(tmp_path, model) if not isinstance(model, Path) else model
     with pytest.raises(error) as caught:
         import_model(path, **options)
@@ -110,7 +112,10 @@ def test_a_sequential_takes_its_shape_from_its_input_or_its_build(tmp_path: Path
     legacy = sequential(conv("c", batch_input_shape=[None, 5, 5, 1]))
     assert import_model(write_json(tmp_path, legacy)).spec["input"] == {"shape": [5, 5, 1]}
     never_built = sequential(conv("c"))
-    assert "input shape is not in its configuration (a Sequential model never built); give it, e.g. --input-shape 32,32,3" in refusal(tmp_path, never_built)
+    assert (
+        "input shape is not in its configuration (a Sequential model never built); give it, e.g. --input-shape 32,32,3"
+        in refusal(tmp_path, never_built)
+    )
     given = import_model(write_json(tmp_path, never_built), input_shape=(12, 12, 3))
     assert given.trace.output_shape == (12, 12, 4)
 
@@ -121,7 +126,9 @@ def test_open_sizes_need_an_input_shape(tmp_path: Path) -> None:
         "the model's input shape (None, None, 3) leaves sizes open (None); a plan needs them: "
         "give them, e.g. --input-shape 224,224,3"
     )
-    assert import_model(write_json(tmp_path, model), input_shape=(16, 16, 3)).trace.output_shape == (16, 16, 4)
+    assert import_model(
+        write_json(tmp_path, model), input_shape=(16, 16, 3)
+    ).trace.output_shape == (16, 16, 4)
 
 
 def test_operations_become_the_layers_that_compute_the_same(tmp_path: Path) -> None:
@@ -167,17 +174,34 @@ UNSUPPORTED = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("model_layer", "listed"), [case[1:] for case in UNSUPPORTED], ids=[case[0] for case in UNSUPPORTED])
-def test_what_archplan_does_not_model_is_listed(tmp_path: Path, model_layer: dict[str, Any], listed: str) -> None:
+@pytest.mark.parametrize(
+    ("model_layer", "listed"),
+    [case[1:] for case in UNSUPPORTED],
+    ids=[case[0] for case in UNSUPPORTED],
+)
+def test_what_archplan_does_not_model_is_listed(
+    tmp_path: Path, model_layer: dict[str, Any], listed: str
+) -> None:
     message = refusal(tmp_path, functional(model_layer), UnsupportedLayersError)
-    assert f"1 kind of layer archplan does not model yet: {listed}; --partial imports the model up to the first of them" in message
+    assert (
+        f"1 kind of layer archplan does not model yet: {listed}; --partial imports the model up to the first of them"
+        in message
+    )
 
 
 def test_each_unsupported_kind_is_counted_where_it_occurs(tmp_path: Path) -> None:
     scale = "keras.src.applications.inception_resnet_v2"
     entries = [conv("c0", IN)]
     for index in range(6):
-        entries.append(layer("CustomScaleLayer", f"scale_{index}", [tensor(f"c{index}"), IN], module=scale, scale=0.1))
+        entries.append(
+            layer(
+                "CustomScaleLayer",
+                f"scale_{index}",
+                [tensor(f"c{index}"), IN],
+                module=scale,
+                scale=0.1,
+            )
+        )
         entries.append(conv(f"c{index + 1}", tensor(f"scale_{index}")))
     entries.append(layer("Lambda", "lambda", tensor("c6"), function="..."))
     message = refusal(tmp_path, functional(*entries), UnsupportedLayersError)
@@ -204,14 +228,19 @@ def test_partial_cuts_before_the_first_unsupported_layer(tmp_path: Path) -> None
         "model's 6 layers, 4 left out"
     )
     first = functional(layer("Custom", "custom", IN, module="mine"), conv("c", tensor("custom")))
-    assert "--partial keeps nothing: the first layer, custom (Custom (a custom class, from mine)), is already one archplan does not model" in refusal(tmp_path, first, partial=True)
+    assert (
+        "--partial keeps nothing: the first layer, custom (Custom (a custom class, from mine)), is already one archplan does not model"
+        in refusal(tmp_path, first, partial=True)
+    )
 
 
 def test_settings_without_effect_on_the_plan_are_left_out_and_noted(tmp_path: Path) -> None:
     variance = {"module": "keras.initializers", "class_name": "VarianceScaling", "config": {}}
     model = functional(
         conv("a", IN, kernel_initializer=variance, trainable=False),
-        conv("b", tensor("a"), kernel_initializer=variance, bias_constraint={"class_name": "NonNeg"}),
+        conv(
+            "b", tensor("a"), kernel_initializer=variance, bias_constraint={"class_name": "NonNeg"}
+        ),
         layer("Dense", "d", tensor("b"), units=2, dtype=policy("mixed_float16"), made_up=1),
     )
     assert import_model(write_json(tmp_path, model)).notes == (
@@ -249,11 +278,18 @@ def test_a_normalization_to_adapt_counts_its_statistics(tmp_path: Path) -> None:
 
 
 def test_shapes_keras_recorded_must_be_the_engines(tmp_path: Path) -> None:
-    model = functional(conv("c", IN, padding="valid"), layer("Flatten", "f", tensor("c", (8, 8, 4))))
+    model = functional(
+        conv("c", IN, padding="valid"), layer("Flatten", "f", tensor("c", (8, 8, 4)))
+    )
     message = refusal(tmp_path, model, MismatchError)
-    assert "archplan and the shapes Keras recorded disagree on 1 layer: c (Conv2D): archplan (6, 6, 4), Keras (8, 8, 4)" in message
+    assert (
+        "archplan and the shapes Keras recorded disagree on 1 layer: c (Conv2D): archplan (6, 6, 4), Keras (8, 8, 4)"
+        in message
+    )
     # a shape given with --input-shape is planned as given: Keras' shapes are for its own
-    assert import_model(write_json(tmp_path, model), input_shape=(10, 10, 3)).trace.output_shape == (256,)
+    assert import_model(
+        write_json(tmp_path, model), input_shape=(10, 10, 3)
+    ).trace.output_shape == (256,)
 
 
 def test_a_keras_archive_is_read_without_its_weights(tmp_path: Path) -> None:
@@ -315,8 +351,12 @@ STRUCTURE = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("model", "message"), [case[1:] for case in STRUCTURE], ids=[case[0] for case in STRUCTURE])
-def test_wiring_a_spec_cannot_express_is_refused(tmp_path: Path, model: dict[str, Any], message: str) -> None:
+@pytest.mark.parametrize(
+    ("model", "message"), [case[1:] for case in STRUCTURE], ids=[case[0] for case in STRUCTURE]
+)
+def test_wiring_a_spec_cannot_express_is_refused(
+    tmp_path: Path, model: dict[str, Any], message: str
+) -> None:
     assert refusal(tmp_path, model).endswith(message)
 
 
@@ -344,7 +384,9 @@ def test_files_that_are_not_models_are_refused_in_one_line(tmp_path: Path) -> No
 
     with zipfile.ZipFile(tmp_path / "weights.zip", "w") as archive:
         archive.writestr("model.weights.h5", b"")
-    cases[tmp_path / "weights.zip"] = "weights.zip: a zip archive without config.json, so not a Keras 3 .keras file; " + how
+    cases[tmp_path / "weights.zip"] = (
+        "weights.zip: a zip archive without config.json, so not a Keras 3 .keras file; " + how
+    )
     for path, message in cases.items():
         assert refusal(tmp_path, path).endswith(message), path
 
@@ -359,7 +401,9 @@ def test_the_training_block_comes_from_the_compile_config(tmp_path: Path) -> Non
                  "config": {"name": "categorical_crossentropy", "from_logits": True, "label_smoothing": 0.1}},
         "metrics": ["accuracy", "top_k_categorical_accuracy"],
     }  # fmt: skip
-    imported = import_model(write_json(tmp_path, functional(conv("c", IN), compile_config=compiled)))
+    imported = import_model(
+        write_json(tmp_path, functional(conv("c", IN), compile_config=compiled))
+    )
     assert imported.spec["training"] == {
         "optimizer": {"type": "Adam", "clipnorm": 1.0},
         "label_smoothing": 0.1,
@@ -383,13 +427,21 @@ def test_the_training_block_comes_from_the_compile_config(tmp_path: Path) -> Non
         ({"optimizer": {"class_name": "Lion", "config": {}}, "loss": "mse", "metrics": ["accuracy"]}, None),
     ],
 )  # fmt: skip
-def test_compile_configs(tmp_path: Path, compiled: dict[str, Any], training: dict[str, Any] | None) -> None:
-    imported = import_model(write_json(tmp_path, functional(conv("c", IN), compile_config=compiled)))
+def test_compile_configs(
+    tmp_path: Path, compiled: dict[str, Any], training: dict[str, Any] | None
+) -> None:
+    imported = import_model(
+        write_json(tmp_path, functional(conv("c", IN), compile_config=compiled))
+    )
     assert imported.spec.get("training") == training
 
 
 def test_the_spec_text_has_one_layer_per_line_and_reads_back(tmp_path: Path) -> None:
-    model = functional(conv("a", IN, filters=3), layer("Add", "sum", [tensor("a"), IN]), compile_config={"optimizer": "adam"})
+    model = functional(
+        conv("a", IN, filters=3),
+        layer("Add", "sum", [tensor("a"), IN]),
+        compile_config={"optimizer": "adam"},
+    )
     imported = import_model(write_json(tmp_path, model))
     text = spec_text(imported.spec)
     assert text.splitlines()[4:8] == [

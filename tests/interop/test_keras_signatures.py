@@ -26,7 +26,9 @@ def keras_parameters(keras: ModuleType, layer_class: type[Layer]) -> dict[str, i
 
 
 @pytest.mark.parametrize("layer_class", LAYER_CLASSES, ids=lambda cls: cls.__name__)
-def test_required_arguments_lead_the_keras_signature(keras: ModuleType, layer_class: type[Layer]) -> None:
+def test_required_arguments_lead_the_keras_signature(
+    keras: ModuleType, layer_class: type[Layer]
+) -> None:
     required = required_arguments(layer_class)
     leading = list(keras_parameters(keras, layer_class))[: len(required)]
     assert required == leading
@@ -43,7 +45,11 @@ def test_every_default_is_keras_default(keras: ModuleType, layer_class: type[Lay
             continue
         keras_default: Any = parameters[name].default
         assert keras_default is not inspect.Parameter.empty, f"{layer_class.__name__}.{name}"
-        annotation = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+        annotation = (
+            Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+        )
         reader: TypeAdapter[Any] = TypeAdapter(annotation)
         read = reader.validate_python(keras_default)
-        assert read == field.get_default(call_default_factory=True), f"{layer_class.__name__}.{name}"
+        assert read == field.get_default(call_default_factory=True), (
+            f"{layer_class.__name__}.{name}"
+        )

@@ -37,7 +37,9 @@ from tests.keras.test_engine_matches_keras import specs as any_layer_specs
 
 pytestmark = pytest.mark.keras
 
-SPEC_FILES = sorted(path.name for path in SPECS.glob("*.json") if not path.name.endswith(".schema.json"))
+SPEC_FILES = sorted(
+    path.name for path in SPECS.glob("*.json") if not path.name.endswith(".schema.json")
+)
 
 
 def facts(model: Any) -> dict[str, tuple[str, tuple[Any, ...], int, int]]:
@@ -85,7 +87,9 @@ def wiring(network: Network) -> dict[str, tuple[Any, ...]]:
             arguments[name] = symmetric(arguments[name])
         if arguments.get("kernel_regularizer"):  # Keras keeps penalties as float32
             penalties = arguments["kernel_regularizer"]["config"]
-            arguments["kernel_regularizer"] = {key: float32(value) for key, value in penalties.items()}
+            arguments["kernel_regularizer"] = {
+                key: float32(value) for key, value in penalties.items()
+            }
         rows[node.name] = (node.layer.keras_class, arguments, node.inputs)
     return rows
 
@@ -175,7 +179,9 @@ def test_the_compiled_model_gives_back_the_training_block(
     imported = import_model(tmp_path / "model.keras")
     training, back = network.training_settings, imported.network.training_settings
     assert (back.loss, back.label_smoothing, back.metrics) == (
-        training.loss, training.label_smoothing, training.metrics
+        training.loss,
+        training.label_smoothing,
+        training.metrics,
     )
     assert back.optimizer.type == training.optimizer.type
     mine = training.optimizer.model_dump(exclude={"learning_rate"})
@@ -212,12 +218,20 @@ def traced_or_rejected(spec: dict[str, Any]) -> Network:
 
 @SLOW
 @given(spec=any_layer_specs())
-@example(chain({"type": "Dense", "units": 1, "kernel_regularizer": "l1l2"}, shape=(4,)))  # L1L2(0, 0)
-@example(chain({"type": "Dense", "units": 1, "kernel_regularizer": "l1"}, shape=(4,)))  # float32 0.01
+@example(
+    chain({"type": "Dense", "units": 1, "kernel_regularizer": "l1l2"}, shape=(4,))
+)  # L1L2(0, 0)
+@example(
+    chain({"type": "Dense", "units": 1, "kernel_regularizer": "l1"}, shape=(4,))
+)  # float32 0.01
 @example(chain({"type": "Activation", "activation": None}, {"type": "RandomCrop", "height": 2, "width": 2},
                shape=(5, 3, 3)))  # fmt: skip
-@example(chain({"type": "RandomRotation", "factor": 0.0}, shape=(1, 1, 1)))  # Keras writes (-0.0, 0.0)
-@example(chain({"type": "RandomRotation", "factor": [0.0, 0.0]}, shape=(1, 1, 1)))  # imported as 0.0
+@example(
+    chain({"type": "RandomRotation", "factor": 0.0}, shape=(1, 1, 1))
+)  # Keras writes (-0.0, 0.0)
+@example(
+    chain({"type": "RandomRotation", "factor": [0.0, 0.0]}, shape=(1, 1, 1))
+)  # imported as 0.0
 @example(chain({"type": "Dense", "units": 1, "kernel_regularizer": {"class_name": "L2", "config": {"l2": 2.220446049250313e-16}}},
                shape=(1,)))  # fmt: skip
 def test_random_specs_of_every_layer_type_go_round_trip(

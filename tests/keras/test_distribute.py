@@ -33,14 +33,23 @@ from archplan.cli import main
 sys.argv[0] = "archplan"
 main()
 """
-needs_jax = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="jax is not installed")
+needs_jax = pytest.mark.skipif(
+    importlib.util.find_spec("jax") is None, reason="jax is not installed"
+)
 
 
-def archplan(env: dict[str, str], *args: str | Path, wrapper: str | None = None) -> subprocess.CompletedProcess[str]:
+def archplan(
+    env: dict[str, str], *args: str | Path, wrapper: str | None = None
+) -> subprocess.CompletedProcess[str]:
     start = [sys.executable, "-c", wrapper] if wrapper else [sys.executable, "-m", "archplan"]
     environment = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1", "TERM": "dumb", **env}
     return subprocess.run(
-        [*start, *map(str, args)], capture_output=True, text=True, cwd=ROOT, env=environment, timeout=300
+        [*start, *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=environment,
+        timeout=300,
     )
 
 
@@ -73,7 +82,9 @@ def test_every_batch_splits_evenly_across_the_devices() -> None:
 
 @pytest.mark.keras
 @needs_jax
-def test_jax_trains_data_parallel_on_two_devices_and_resumes_so(tiny_cifar: Path, tmp_path: Path) -> None:
+def test_jax_trains_data_parallel_on_two_devices_and_resumes_so(
+    tiny_cifar: Path, tmp_path: Path
+) -> None:
     run = tmp_path / "run"
     cache = {  # the resumed run compiles the same steps: take them from JAX's cache, not anew
         "JAX_COMPILATION_CACHE_DIR": str(tmp_path / "jax-cache"),
@@ -85,7 +96,11 @@ def test_jax_trains_data_parallel_on_two_devices_and_resumes_so(tiny_cifar: Path
     assert (done.returncode, done.stderr) == (0, ""), done.stdout
     assert "for 1 epochs on 2 devices into" in done.stdout
     result = run_metrics(run)
-    assert (result["backend"], result["devices"], result["distribution"]) == ("jax", 2, "DataParallel")
+    assert (result["backend"], result["devices"], result["distribution"]) == (
+        "jax",
+        2,
+        "DataParallel",
+    )
     assert (result["train_samples"], result["val_samples"], result["test_samples"]) == (80, 14, 14)
     assert result["completed"] is True
     assert json.loads((run / "run.json").read_text())["settings"]["distribute"] is True
@@ -98,7 +113,9 @@ def test_jax_trains_data_parallel_on_two_devices_and_resumes_so(tiny_cifar: Path
 
 @pytest.mark.keras
 @needs_jax
-def test_a_batch_size_two_devices_cannot_share_is_one_line_and_exit_2(tiny_cifar: Path, tmp_path: Path) -> None:
+def test_a_batch_size_two_devices_cannot_share_is_one_line_and_exit_2(
+    tiny_cifar: Path, tmp_path: Path
+) -> None:
     done = archplan(TWO_JAX_DEVICES, *quick_run(tiny_cifar, tmp_path / "run", "--batch-size", "33"))
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == (
@@ -115,6 +132,10 @@ def test_tensorflow_trains_mirrored_on_two_devices(tiny_cifar: Path, tmp_path: P
     done = archplan(backend, *quick_run(tiny_cifar, run), wrapper=TWO_TF_DEVICES)
     assert (done.returncode, done.stderr) == (0, ""), done.stdout
     result = run_metrics(run)
-    assert (result["backend"], result["devices"], result["distribution"]) == ("tensorflow", 2, "MirroredStrategy")
+    assert (result["backend"], result["devices"], result["distribution"]) == (
+        "tensorflow",
+        2,
+        "MirroredStrategy",
+    )
     assert (result["train_samples"], result["val_samples"], result["test_samples"]) == (80, 14, 14)
     assert result["jit_compile"] is False  # Keras' "auto" turns XLA off under tf.distribute

@@ -40,7 +40,9 @@ def mostly(good: Strategy, bad: Strategy) -> Strategy:
 
 def pair(low: int, high: int) -> Strategy:
     """Keras' int-or-pair arguments: ``3`` or ``[3, 5]``."""
-    return st.one_of(st.integers(low, high), st.lists(st.integers(low, high), min_size=2, max_size=2))
+    return st.one_of(
+        st.integers(low, high), st.lists(st.integers(low, high), min_size=2, max_size=2)
+    )
 
 
 def window(low: int, high: int) -> Strategy:
@@ -69,7 +71,9 @@ FACTOR = mostly(
 """A fraction or a [low, high] pair; out of range, or a list of 1 or 3, now and then."""
 SEED = st.none() | st.integers(-5, 2**16)
 RESAMPLING = {
-    "fill_mode": mostly(st.sampled_from(["reflect", "wrap", "constant", "nearest"]), st.just("mirror")),
+    "fill_mode": mostly(
+        st.sampled_from(["reflect", "wrap", "constant", "nearest"]), st.just("mirror")
+    ),
     "interpolation": mostly(st.sampled_from(["nearest", "bilinear"]), st.just("bicubic")),
     "fill_value": st.floats(-2.0, 2.0),
     "seed": SEED,
@@ -295,7 +299,9 @@ def engine_verdict(spec: dict[str, Any]) -> Trace | SpecError:
 
 
 def differences(check: CrossCheck) -> str:
-    return "\n".join(f"{row.name}: engine {row.engine}, Keras {row.keras}" for row in check.mismatches)
+    return "\n".join(
+        f"{row.name}: engine {row.engine}, Keras {row.keras}" for row in check.mismatches
+    )
 
 
 def chain(shape: tuple[int, ...], *layers: dict[str, Any]) -> dict[str, Any]:
@@ -337,9 +343,16 @@ EXAMPLES = int(os.environ.get("ARCHPLAN_KERAS_EXAMPLES", "100"))
                {"type": "Add", "name": "l1", "inputs": ["input", "l0"]}))  # fmt: skip
 @example(chain((8, 8, 3), {"type": "Conv2D", "name": "l0", "filters": 5, "kernel_size": 1},
                {"type": "Concatenate", "name": "l1", "inputs": ["l0", "input", "l0"]}))  # fmt: skip
-@example(chain((8, 8, 3), {"type": "Subtract", "name": "l0", "inputs": ["input", "input", "input"]}))
-@example(chain((8, 8, 3), {"type": "Conv2D", "name": "l0", "filters": 2, "kernel_size": 1},
-               {"type": "Dense", "name": "l1", "units": 4, "inputs": ["input"]}))  # l0 unused
+@example(
+    chain((8, 8, 3), {"type": "Subtract", "name": "l0", "inputs": ["input", "input", "input"]})
+)
+@example(
+    chain(
+        (8, 8, 3),
+        {"type": "Conv2D", "name": "l0", "filters": 2, "kernel_size": 1},
+        {"type": "Dense", "name": "l1", "units": 4, "inputs": ["input"]},
+    )
+)  # l0 unused
 @example(chain((4, 4, 2), {"type": "Dense", "units": 3, "name": "a"}, {"type": "Dense", "units": 3,
                                                                         "name": "a"}))  # fmt: skip
 def test_engine_and_keras_accept_refuse_and_count_alike(
@@ -347,10 +360,17 @@ def test_engine_and_keras_accept_refuse_and_count_alike(
 ) -> None:
     keras_model = keras_verdict(keras_module, spec)
     engine = engine_verdict(spec)
-    keras_refused, engine_refused = isinstance(keras_model, Exception), isinstance(engine, SpecError)
+    keras_refused, engine_refused = (
+        isinstance(keras_model, Exception),
+        isinstance(engine, SpecError),
+    )
     if engine_refused and not keras_refused and _stricter_on_purpose(engine):
         reject()
-    event(f"both {'refuse' if engine_refused else 'accept'}" if keras_refused == engine_refused else "!")
+    event(
+        f"both {'refuse' if engine_refused else 'accept'}"
+        if keras_refused == engine_refused
+        else "!"
+    )
     assert engine_refused == keras_refused, (
         f"engine: {engine if engine_refused else 'accepts'}\n"
         f"Keras: {keras_model if keras_refused else 'accepts'}"
@@ -372,7 +392,9 @@ def _stricter_on_purpose(error: SpecError) -> bool:
 def test_every_layer_type_and_argument_has_a_strategy() -> None:
     """A newly registered layer type (or argument) must be added to ARGUMENTS above."""
     registered = {cls.__name__ for cls in LAYER_CLASSES}
-    assert set(ARGUMENTS) == registered, f"give ARGUMENTS an entry for {registered - set(ARGUMENTS)}"
+    assert set(ARGUMENTS) == registered, (
+        f"give ARGUMENTS an entry for {registered - set(ARGUMENTS)}"
+    )
     for cls in LAYER_CLASSES:
         arguments = set(cls.model_fields) - WIRING
         assert set(ARGUMENTS[cls.__name__]) == arguments, f"{cls.__name__}: cover {arguments}"

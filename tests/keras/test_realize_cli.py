@@ -61,7 +61,9 @@ def history_rows(folder: Path) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def trained(keras_module: ModuleType, tiny_cifar: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def trained(
+    keras_module: ModuleType, tiny_cifar: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     """One finished one-epoch run, shared read-only; tests that change a run copy it first."""
     out = tmp_path_factory.mktemp("runs") / "tutorial"
     code, stdout, stderr = realize(*train_args(tiny_cifar, out))
@@ -86,14 +88,19 @@ def test_the_engine_agrees_with_keras_on_the_shipped_specs(
     assert (code, err) == (0, "")
     assert f"Total params: {total}" in out  # model.summary()
     assert "engine vs Keras" in out
-    assert f"✓ engine and Keras agree on all {layers} layers' shapes and parameters ({total} parameters)" in out
+    assert (
+        f"✓ engine and Keras agree on all {layers} layers' shapes and parameters ({total} parameters)"
+        in out
+    )
     assert "✗" not in out
 
 
 @pytest.mark.parametrize(
     "spec", sorted(p.name for p in SPECS.glob("*.json") if not p.name.endswith(".schema.json"))
 )
-def test_the_engine_agrees_with_keras_on_every_shipped_spec(keras_module: ModuleType, spec: str) -> None:
+def test_the_engine_agrees_with_keras_on_every_shipped_spec(
+    keras_module: ModuleType, spec: str
+) -> None:
     code, out, err = realize(SPECS / spec)
     assert (code, err) == (0, ""), out
     assert "✓ engine and Keras agree on all" in out
@@ -109,7 +116,9 @@ def test_a_wrong_engine_row_exits_1_and_shows_the_row(
     def off_by_one(path: Path) -> Any:
         trace = honest(path)
         rows = list(trace.layers)
-        rows[10] = replace(rows[10], output_shape=(65,), trainable_params=rows[10].trainable_params + 1)
+        rows[10] = replace(
+            rows[10], output_shape=(65,), trainable_params=rows[10].trainable_params + 1
+        )
         return replace(trace, layers=tuple(rows))
 
     monkeypatch.setattr(command, "traced", off_by_one)
@@ -133,7 +142,9 @@ def test_a_layer_keras_refuses_but_the_engine_accepts_exits_1(
     monkeypatch.setattr(Dense, "keras_arguments", lambda self: {"units": self.units, "bogus": 1})
     code, _, err = realize(DIMENSIONING)
     assert code == 1
-    assert err.startswith("error: the engine accepts this spec but Keras refuses layers[6] ('dense', Dense): ")
+    assert err.startswith(
+        "error: the engine accepts this spec but Keras refuses layers[6] ('dense', Dense): "
+    )
     assert len(err.strip().splitlines()) == 1
 
 
@@ -169,7 +180,9 @@ def test_realize_help_imports_no_framework() -> None:
         "assert CliRunner().invoke(app, ['realize', '--help']).exit_code == 0\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'keras', 'tensorflow', 'jax', 'torch', 'numpy'}))"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     assert done.stdout.strip() == "[]"
 
 
@@ -189,9 +202,17 @@ def test_a_run_folder_holds_every_output(trained: Path) -> None:
 
     result = run_metrics(trained)
     assert set(result) >= METRICS_KEYS
-    assert (result["train_samples"], result["val_samples"], result["test_samples"]) == (255, 45, 100)
+    assert (result["train_samples"], result["val_samples"], result["test_samples"]) == (
+        255,
+        45,
+        100,
+    )
     assert (result["epochs"], result["epochs_planned"], result["completed"]) == (1, 1, True)
-    assert (result["backend"], result["device"], result["spec"]) == ("tensorflow", "cpu", "tutorial-convnet")
+    assert (result["backend"], result["device"], result["spec"]) == (
+        "tensorflow",
+        "cpu",
+        "tutorial-convnet",
+    )
     assert 0.0 <= result["test_accuracy"] <= 1.0
     assert result["best_val_epoch"] == 1
     assert result["images_per_second"] > 0
@@ -214,7 +235,9 @@ def test_the_saved_model_is_the_trained_one(trained: Path, keras_module: ModuleT
     assert model.optimizer.iterations.numpy() == 8  # 255 images in batches of 32
 
 
-def test_a_second_run_into_the_same_folder_is_refused_untouched(trained: Path, tiny_cifar: Path) -> None:
+def test_a_second_run_into_the_same_folder_is_refused_untouched(
+    trained: Path, tiny_cifar: Path
+) -> None:
     before = snapshot(trained)
     code, out, err = realize(*train_args(tiny_cifar, trained))
     assert (code, out) == (2, "")
@@ -330,7 +353,14 @@ def test_ctrl_c_keeps_the_last_completed_epoch_and_resume_goes_on(
 
 def test_a_network_that_cannot_take_cifar10_is_refused_before_loading(tmp_path: Path) -> None:
     spec = tmp_path / "mnist.json"
-    spec.write_text(json.dumps({"input": {"shape": [28, 28, 1]}, "layers": [{"type": "Flatten"}, {"type": "Dense", "units": 10}]}))
+    spec.write_text(
+        json.dumps(
+            {
+                "input": {"shape": [28, 28, 1]},
+                "layers": [{"type": "Flatten"}, {"type": "Dense", "units": 10}],
+            }
+        )
+    )
     code, _, err = realize(spec, "--train", "--out", tmp_path / "run")
     assert code == 2
     assert err == (
@@ -349,7 +379,9 @@ def test_without_data_a_failed_download_says_how_to_pass_data(
     monkeypatch.setattr(keras_module.datasets.cifar10, "load_data", offline)
     code, _, err = realize(TUTORIAL, "--train", "--out", tmp_path / "run", "--epochs", "1")
     assert code == 2
-    assert err.startswith("error: could not download CIFAR-10 through Keras (no network); pass --data PATH")
+    assert err.startswith(
+        "error: could not download CIFAR-10 through Keras (no network); pass --data PATH"
+    )
     assert len(err.splitlines()) == 1
 
 
@@ -359,5 +391,9 @@ def test_a_short_run_on_the_real_data(keras_module: ModuleType, tmp_path: Path) 
     code, out, err = realize(*train_args(REAL_DATA, tmp_path / "run"))
     assert (code, err) == (0, ""), out
     result = run_metrics(tmp_path / "run")
-    assert (result["train_samples"], result["val_samples"], result["test_samples"]) == (255, 45, 100)
+    assert (result["train_samples"], result["val_samples"], result["test_samples"]) == (
+        255,
+        45,
+        100,
+    )
     assert "cifar10-jpeg.tar.xz" in result["data"]

@@ -59,7 +59,12 @@ def test_overrides_win_over_the_training_block_which_wins_over_defaults() -> Non
         backend="jax",
     )  # fmt: skip
     overridden = new_settings(network, Overrides(epochs=2, batch_size=8, limit=300, seed=1), "jax")
-    assert (overridden.epochs, overridden.batch_size, overridden.limit, overridden.seed) == (2, 8, 300, 1)
+    assert (overridden.epochs, overridden.batch_size, overridden.limit, overridden.seed) == (
+        2,
+        8,
+        300,
+        1,
+    )
 
 
 def test_without_a_training_block_keras_defaults_and_seed_zero_apply() -> None:
@@ -70,7 +75,9 @@ def test_without_a_training_block_keras_defaults_and_seed_zero_apply() -> None:
 def test_a_resumed_run_keeps_its_data_limits_and_seed_but_may_train_longer() -> None:
     saved = RunSettings("s", "data", 300, 100, 3, 2, 32, "tensorflow")
     same = Overrides(data="data", limit=300, seed=3, epochs=5)
-    assert resumed_settings(saved, same, "jax") == RunSettings("s", "data", 300, 100, 3, 5, 32, "jax")
+    assert resumed_settings(saved, same, "jax") == RunSettings(
+        "s", "data", 300, 100, 3, 5, 32, "jax"
+    )
     with pytest.raises(RunError, match="drop --limit, --seed"):
         resumed_settings(saved, Overrides(limit=200, seed=4), "tensorflow")
 
@@ -79,7 +86,8 @@ def test_a_resumed_run_keeps_its_data_limits_and_seed_but_may_train_longer() -> 
 
 
 @pytest.mark.parametrize(
-    ("samples", "fraction", "cut"), [(300, 0.15, 255), (50000, 0.15, 42500), (10, 0.0, 10), (3, 0.1, 2)]
+    ("samples", "fraction", "cut"),
+    [(300, 0.15, 255), (50000, 0.15, 42500), (10, 0.0, 10), (3, 0.1, 2)],
 )
 def test_validation_starts_where_keras_would_cut(samples: int, fraction: float, cut: int) -> None:
     assert validation_cut(samples, fraction) == cut
@@ -133,7 +141,9 @@ def test_history_files_round_trip_with_the_documented_columns() -> None:
     history = [record(1, 0.5, 0.4), record(2, 0.6)]
     assert parse_history_json(history_json(history)) == history
     lines = history_csv(history).splitlines()
-    assert lines[0] == ",".join(HISTORY_COLUMNS) == "epoch,accuracy,val_accuracy,loss,val_loss,seconds"
+    assert (
+        lines[0] == ",".join(HISTORY_COLUMNS) == "epoch,accuracy,val_accuracy,loss,val_loss,seconds"
+    )
     assert lines[2] == "2,0.6,,0.4,,2.0"
 
 
@@ -142,7 +152,9 @@ def test_history_files_round_trip_with_the_documented_columns() -> None:
 
 def test_default_run_folders_are_named_after_the_spec_and_the_time() -> None:
     when = datetime(2025, 3, 4, 5, 6, 7)
-    assert default_run_dir("tutorial-convnet", when) == Path("runs/tutorial-convnet-20250304-050607")
+    assert default_run_dir("tutorial-convnet", when) == Path(
+        "runs/tutorial-convnet-20250304-050607"
+    )
     assert default_run_dir("my net/v2", when).name == "my-net-v2-20250304-050607"
 
 
@@ -201,7 +213,9 @@ def test_an_epoch_line_shows_metrics_time_and_time_left() -> None:
     assert len(line) <= 100
 
 
-@pytest.mark.parametrize(("seconds", "text"), [(3.21, "3.2s"), (42, "42s"), (75, "1m 15s"), (3725, "1h 02m")])
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(3.21, "3.2s"), (42, "42s"), (75, "1m 15s"), (3725, "1h 02m")]
+)
 def test_durations_read_like_a_clock(seconds: float, text: str) -> None:
     assert duration(seconds) == text
 

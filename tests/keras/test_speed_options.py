@@ -44,20 +44,34 @@ def test_the_options_become_run_settings() -> None:
     network = load_spec(TUTORIAL)
     chosen = Overrides(jit_compile=False, mixed_precision=True, distribute=True)
     settings = new_settings(network, chosen, "jax")
-    assert (settings.jit_compile, settings.mixed_precision, settings.distribute) == (False, True, True)
+    assert (settings.jit_compile, settings.mixed_precision, settings.distribute) == (
+        False,
+        True,
+        True,
+    )
     default = new_settings(network, Overrides(), "jax")
-    assert (default.jit_compile, default.mixed_precision, default.distribute) == (None, False, False)
+    assert (default.jit_compile, default.mixed_precision, default.distribute) == (
+        None,
+        False,
+        False,
+    )
 
 
 def test_a_resumed_run_keeps_its_options_unless_told_otherwise() -> None:
     saved = replace(SAVED, jit_compile=True, mixed_precision=True, distribute=True)
     assert resumed_settings(saved, Overrides(), "tensorflow") == saved
     changed = resumed_settings(saved, Overrides(jit_compile=False, distribute=False), "tensorflow")
-    assert (changed.jit_compile, changed.distribute, changed.mixed_precision) == (False, False, True)
+    assert (changed.jit_compile, changed.distribute, changed.mixed_precision) == (
+        False,
+        False,
+        True,
+    )
 
 
 def test_a_resumed_run_cannot_change_its_precision() -> None:
-    with pytest.raises(RunError, match=r"in the precision it was started with .*drop --mixed-precision"):
+    with pytest.raises(
+        RunError, match=r"in the precision it was started with .*drop --mixed-precision"
+    ):
         resumed_settings(SAVED, Overrides(mixed_precision=True), "tensorflow")
 
 
@@ -78,7 +92,9 @@ def test_sets_are_evened_to_the_device_count_by_dropping_their_last_few_images()
     assert (len(evened.x_val), len(evened.x_test), len(evened.y_test)) == (4, 4, 4)
     assert np.array_equal(evened.x_train, split.x_train[:12])
     assert split.evened(1) is split
-    with pytest.raises(RunError, match=r"^the validation and test sets have fewer images than the 8 devices"):
+    with pytest.raises(
+        RunError, match=r"^the validation and test sets have fewer images than the 8 devices"
+    ):
         split.evened(8)
     with pytest.raises(RunError, match=r"^the validation set has fewer images than the 7 devices"):
         split.evened(7)
@@ -94,7 +110,9 @@ def test_mixed_precision_and_xla_train_the_same_model_and_resume_alike(
     run = tmp_path / "run"
     quick = ["--limit", "100", "--test-limit", "20", "--epochs", "1"]
     options = ["--mixed-precision", "--jit-compile"]
-    code, out, err = realize(TUTORIAL, "--train", "--data", tiny_cifar, "--out", run, *quick, *options)
+    code, out, err = realize(
+        TUTORIAL, "--train", "--data", tiny_cifar, "--out", run, *quick, *options
+    )
     assert (code, err) == (0, ""), out
     assert "Total params: 631,658" in out
     assert "✓ engine and Keras agree on all 12 layers" in out
@@ -114,7 +132,11 @@ def test_mixed_precision_and_xla_train_the_same_model_and_resume_alike(
     code, out, err = realize("--resume", run, "--epochs", "2", "--no-jit-compile")
     assert (code, err) == (0, ""), out
     resumed = run_metrics(run)  # the precision kept, XLA turned off as asked
-    assert (resumed["epochs"], resumed["mixed_precision"], resumed["jit_compile"]) == (2, True, False)
+    assert (resumed["epochs"], resumed["mixed_precision"], resumed["jit_compile"]) == (
+        2,
+        True,
+        False,
+    )
     settings = json.loads((run / SETTINGS_FILE).read_text())["settings"]
     assert (settings["mixed_precision"], settings["jit_compile"]) == (True, False)
 

@@ -21,7 +21,12 @@ pytestmark = pytest.mark.keras
 
 STEPS_PER_EPOCH = 8  # 255 training images (300, 15 % validation) in batches of 32
 ONE_CYCLE = {"type": "OneCycle", "max_learning_rate": 0.01}
-COSINE = {"type": "CosineDecay", "initial_learning_rate": 0.001, "warmup_target": 0.01, "warmup_epochs": 1}
+COSINE = {
+    "type": "CosineDecay",
+    "initial_learning_rate": 0.001,
+    "warmup_target": 0.01,
+    "warmup_epochs": 1,
+}
 
 
 def spec_with(tmp_path: Path, learning_rate: dict[str, Any]) -> Path:
@@ -58,12 +63,18 @@ def test_a_scheduled_smoothed_run_stops_early_and_will_not_resume(
 ) -> None:
     run = tmp_path / "run"
     quick = ["--limit", "300", "--test-limit", "100", "--epochs", "3"]
-    code, out, err = realize(spec_with(tmp_path, learning_rate), "--train", "--data", tiny_cifar, "--out", run, *quick)
+    code, out, err = realize(
+        spec_with(tmp_path, learning_rate), "--train", "--data", tiny_cifar, "--out", run, *quick
+    )
     assert (code, err) == (0, ""), out
 
     result = run_metrics(run)
     assert (result["epochs"], result["epochs_planned"]) == (2, 3)
-    assert (result["stopped_early"], result["completed"], result["interrupted"]) == (True, True, False)
+    assert (result["stopped_early"], result["completed"], result["interrupted"]) == (
+        True,
+        True,
+        False,
+    )
     assert result["test_accuracy"] is not None
     assert len(json.loads((run / "history.json").read_text())["epochs"]) == 2
 
@@ -91,13 +102,19 @@ def test_the_fast_spec_trains_one_epoch_end_to_end(
     nesterov, label smoothing), on 300 images: 270 to train in batches of 64, 30 to validate."""
     run = tmp_path / "run"
     quick = ["--limit", "300", "--test-limit", "100", "--epochs", "1", "--batch-size", "64"]
-    code, out, err = realize(SPECS / "cifar10-fast.json", "--train", "--data", tiny_cifar, "--out", run, *quick)
+    code, out, err = realize(
+        SPECS / "cifar10-fast.json", "--train", "--data", tiny_cifar, "--out", run, *quick
+    )
     assert (code, err) == (0, ""), out
     assert "engine and Keras agree on all 35 layers" in out
 
     result = run_metrics(run)
     assert (result["spec"], result["epochs"], result["completed"]) == ("cifar10-fast", 1, True)
-    assert (result["train_samples"], result["val_samples"], result["test_samples"]) == (270, 30, 100)
+    assert (result["train_samples"], result["val_samples"], result["test_samples"]) == (
+        270,
+        30,
+        100,
+    )
     assert 0.0 <= result["test_accuracy"] <= 1.0
 
     config = compile_config(run)

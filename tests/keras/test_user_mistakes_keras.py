@@ -87,8 +87,12 @@ def test_a_run_that_failed_before_its_first_epoch_leaves_its_folder_free(
     """--limit 1 leaves no training image once validation takes its share: the run fails after
     its folder is claimed, and both pieces of advice then work."""
     out = tmp_path / "run"
-    message = refused(TUTORIAL, "--train", "--data", tiny_cifar, "--out", out, "--limit", "1", "--epochs", "1")
-    assert message.startswith("validation_split 0.15 of 1 training images leaves no training images")
+    message = refused(
+        TUTORIAL, "--train", "--data", tiny_cifar, "--out", out, "--limit", "1", "--epochs", "1"
+    )
+    assert message.startswith(
+        "validation_split 0.15 of 1 training images leaves no training images"
+    )
     assert {path.name for path in out.iterdir()} >= {"run.json", "spec.json"}
 
     resumed = refused("--resume", out)
@@ -126,9 +130,13 @@ def test_a_network_too_large_for_the_machine_is_refused_before_keras_builds_it(
     spec = tmp_path / "huge.json"
     spec.write_text(json.dumps(chain({"type": "Flatten"}, {"type": "Dense", "units": 10**12})))
     message = refused(spec)
-    assert message.startswith("the network's 3,073,000,000,000,000 parameters take 10.92 PB as float32, ")
+    assert message.startswith(
+        "the network's 3,073,000,000,000,000 parameters take 10.92 PB as float32, "
+    )
     assert "more than this machine's" in message
-    assert message.endswith("of memory; make it smaller (fewer filters or units) before building it")
+    assert message.endswith(
+        "of memory; make it smaller (fewer filters or units) before building it"
+    )
 
 
 @pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="jax is not installed")
@@ -140,7 +148,17 @@ def test_training_on_jax_never_loads_tensorflow(tiny_cifar: Path, tmp_path: Path
         "try:\n    main()\nexcept SystemExit as done:\n    code = done.code\n"
         "print('tensorflow loaded:', 'tensorflow' in sys.modules)\n"
     )
-    args = [TUTORIAL, "--train", "--backend", "jax", "--data", tiny_cifar, "--out", tmp_path / "run", *QUICK]
+    args = [
+        TUTORIAL,
+        "--train",
+        "--backend",
+        "jax",
+        "--data",
+        tiny_cifar,
+        "--out",
+        tmp_path / "run",
+        *QUICK,
+    ]
     done = subprocess.run(
         [sys.executable, "-c", probe, "realize", *map(str, args)],
         capture_output=True, text=True, cwd=ROOT, env={**os.environ, **PLAIN_TERMINAL}, timeout=600,

@@ -12,7 +12,9 @@ from archplan.planner.space import Space
 
 def points(space: Space) -> st.SearchStrategy[dict[str, Any]]:
     """A point of ``space``: one of each parameter's choices."""
-    return st.fixed_dictionaries({param.name: st.sampled_from(param.choices) for param in space.params})
+    return st.fixed_dictionaries(
+        {param.name: st.sampled_from(param.choices) for param in space.params}
+    )
 
 
 @st.composite

@@ -74,7 +74,9 @@ def dimensioning() -> dict[str, Any]:
     return data
 
 
-@pytest.mark.parametrize(("name", "spec", "first"), IMPOSSIBLE, ids=[case[0] for case in IMPOSSIBLE])
+@pytest.mark.parametrize(
+    ("name", "spec", "first"), IMPOSSIBLE, ids=[case[0] for case in IMPOSSIBLE]
+)
 def test_every_impossible_spec_of_the_tests_gets_fixes_that_trace(
     name: str, spec: dict[str, Any] | str, first: str | None
 ) -> None:
@@ -130,7 +132,10 @@ def test_removing_a_layer_keeps_every_reference_pointing_where_it_did() -> None:
     assert removal.edits[0].description == "layers[0] ('max_pooling2d', MaxPooling2D): removed"
     layers = removal.data["layers"]
     assert len(layers) == len(spec["layers"]) - 1
-    assert layers[1] == {"type": "MaxPooling2D", "name": "max_pooling2d_1"}  # pinned, not renumbered
+    assert layers[1] == {
+        "type": "MaxPooling2D",
+        "name": "max_pooling2d_1",
+    }  # pinned, not renumbered
     assert layers[2]["name"] == "conv2d_1"
     assert layers[3]["inputs"] == ["max_pooling2d_1", "conv2d_1"]
     assert "name" not in layers[0]  # nothing refers to it: left as written
@@ -166,7 +171,11 @@ def impossible_specs(draw: st.DrawFn) -> dict[str, Any]:
     return residual(*windows, merge=draw(st.sampled_from(["Add", "Concatenate", "Maximum"])))
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow],
+)
 @given(spec=impossible_specs())
 def test_every_fix_of_a_random_impossible_spec_traces(spec: dict[str, Any]) -> None:
     try:

@@ -98,7 +98,11 @@ def test_flags_override_the_file_and_fill_in_what_it_leaves_out() -> None:
                        "objective": "params", "training": {"batch_size": 16}})  # fmt: skip
     settings = resolve(plan, Overrides(max_params=500_000, max_macs=10**8, top=3, batch_size=128))
     assert settings.limits == Limits(max_params=500_000, max_macs=10**8, min_rf=1.0)
-    assert (settings.objective, settings.top, settings.samples) == (Objective.params, 3, DEFAULT_SAMPLES)
+    assert (settings.objective, settings.top, settings.samples) == (
+        Objective.params,
+        3,
+        DEFAULT_SAMPLES,
+    )
     assert settings.batch_size == settings.training.batch_size == 128
     assert settings.family_names == ("plain", "resnet", "mobile")
 

@@ -55,7 +55,11 @@ def breaks(trace: Trace, limits: Limits, batch_size: int) -> list[str]:
     if limits.max_memory is not None and memory > limits.max_memory:
         broken.append("max_memory")
     if limits.min_rf is not None and (
-        field is None or any(size < limits.min_rf * side for size, side in zip(field.size, trace.input_shape, strict=False))
+        field is None
+        or any(
+            size < limits.min_rf * side
+            for size, side in zip(field.size, trace.input_shape, strict=False)
+        )
     ):
         broken.append("min_rf")
     if limits.final_size is not None:
@@ -97,19 +101,27 @@ def test_every_network_kept_meets_every_limit_and_every_other_breaks_one(
 
 
 def test_the_same_settings_give_the_same_plan() -> None:
-    settings = plan(overrides=Overrides(max_params=200_000, samples=40, families=("plain", "mobile")))
+    settings = plan(
+        overrides=Overrides(max_params=200_000, samples=40, families=("plain", "mobile"))
+    )
     first, second = search(settings), search(settings)
     assert [c.slug for c in first.ranked] == [c.slug for c in second.ranked]
     assert first.on_front == second.on_front
     assert [f.walked for f in first.families] == [False, False]
-    other = search(plan(overrides=Overrides(max_params=200_000, samples=40, seed=1, families=("plain",))))
+    other = search(
+        plan(overrides=Overrides(max_params=200_000, samples=40, seed=1, families=("plain",)))
+    )
     assert {c.slug for c in other.ranked} != {c.slug for c in first.ranked if c.family == "plain"}
 
 
 def test_small_spaces_are_walked_whole_and_duplicates_examined_once() -> None:
     result = search(plan())
     plain = result.families[0]
-    assert (plain.walked, plain.points, plain.space_size) == (True, 3 * 2 * 2 * 2 * 2 * 2 * 2 * 2 * 2 * 1, 768)
+    assert (plain.walked, plain.points, plain.space_size) == (
+        True,
+        3 * 2 * 2 * 2 * 2 * 2 * 2 * 2 * 2 * 1,
+        768,
+    )
     # one stage: width_factor and downsample change nothing, so those points are one network each
     assert plain.examined < plain.points
     assert len({c.slug for c in result.ranked}) == len(result.ranked)

@@ -16,7 +16,9 @@ from tests.engine.test_properties import positions_by_enumeration
 BOUNDS = Bounds(max_kernel=5, max_stride=3, max_dilation=2)
 
 
-def oracle(kind: LayerKind, size: int, kernel: int, stride: int, dilation: int, padding: str) -> int:
+def oracle(
+    kind: LayerKind, size: int, kernel: int, stride: int, dilation: int, padding: str
+) -> int:
     """The output length by counting (conv, pool) or by Keras' transposed rule."""
     if kind is LayerKind.transpose:
         return transpose_length(size, kernel, stride, dilation, padding, None).value

@@ -36,7 +36,13 @@ def render(renderable: object, width: int = 200) -> str:
 
 def test_record_keeps_every_old_key_and_adds_the_costs() -> None:
     record = trace_record(traced("tutorial-convnet"))
-    assert set(record) == OLD_KEYS | {"total_macs", "total_flops", "total_other_ops", "memory", "warnings"}
+    assert set(record) == OLD_KEYS | {
+        "total_macs",
+        "total_flops",
+        "total_other_ops",
+        "memory",
+        "warnings",
+    }
     assert set(record["layers"][0]) == OLD_LAYER_KEYS | {
         "macs", "flops", "other_ops", "receptive_field", "jump", "start", "activations", "activation_bytes",
         "inputs", "input_shapes", "reaches_output",
@@ -51,7 +57,9 @@ def test_record_keeps_every_old_key_and_adds_the_costs() -> None:
 def test_record_memory_object() -> None:
     record = trace_record(traced("tutorial-convnet"), bytes_per_param=2, batch_size=4)
     memory = record["memory"]
-    assert memory["activation_bytes_per_sample"] == sum(r["activation_bytes"] for r in record["layers"])
+    assert memory["activation_bytes_per_sample"] == sum(
+        r["activation_bytes"] for r in record["layers"]
+    )
     assert memory == {
         "bytes_per_value": 2,
         "batch_size": 4,
@@ -78,7 +86,9 @@ def test_record_fields_per_axis() -> None:
         (5, 1, 2.0), (6, 2, 2.5), (10, 2, 2.5), (12, 4, 3.5), (20, 4, 7.5),
         (32, None, None), (32, None, None), (32, None, None),
     ]  # fmt: skip
-    uneven = trace_network(parse_spec(chain({"type": "Conv2D", "filters": 1, "kernel_size": [3, 5]})))
+    uneven = trace_network(
+        parse_spec(chain({"type": "Conv2D", "filters": 1, "kernel_size": [3, 5]}))
+    )
     row = trace_record(uneven)["layers"][0]
     assert (row["receptive_field"], row["jump"], row["start"]) == ([3, 5], 1, [1.0, 2.0])
     assert one_or_list(()) is None
@@ -133,11 +143,18 @@ def test_compare_marks_the_best_of_each_ranked_row() -> None:
     record = compare_record(networks)
     first, second = record["networks"]
     assert (first["name"], first["spec"], first["receptive_field"], first["depth"]) == (
-        "tutorial-convnet", "a.json", 32, 9
+        "tutorial-convnet",
+        "a.json",
+        32,
+        9,
     )
     assert first["best_in"] == ["receptive_field"]
     assert second["best_in"] == ["params", "macs", "activation_bytes_per_sample", "training_bytes"]
-    assert (second["macs"], second["output_shape"], second["receptive_field"]) == (1_179_292, [10], 20)
+    assert (second["macs"], second["output_shape"], second["receptive_field"]) == (
+        1_179_292,
+        [10],
+        20,
+    )
     assert record["ranked"]["receptive_field"] == "max"
     text = render(compare_table(networks))
     assert "★ 8,228" in text

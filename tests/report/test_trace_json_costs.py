@@ -28,9 +28,33 @@ def test_trace_json_has_per_layer_costs_and_totals() -> None:
     layers = data["layers"]
     assert isinstance(layers, list)
     assert [row["macs"] for row in layers] == [
-        1_769_472, 37_748_736, 0, 4_718_592, 2_359_296, 0, 294_912, 147_456, 0, 524_288, 32_768, 640
+        1_769_472,
+        37_748_736,
+        0,
+        4_718_592,
+        2_359_296,
+        0,
+        294_912,
+        147_456,
+        0,
+        524_288,
+        32_768,
+        640,
     ]
-    assert [row["receptive_field"] for row in layers] == [3, 5, 6, 10, 14, 16, 24, 32, 32, 32, 32, 32]
+    assert [row["receptive_field"] for row in layers] == [
+        3,
+        5,
+        6,
+        10,
+        14,
+        16,
+        24,
+        32,
+        32,
+        32,
+        32,
+        32,
+    ]
     assert [row["jump"] for row in layers] == [1, 1, 2, 2, 2, 4, 4, 4, None, None, None, None]
     assert [row["start"] for row in layers][:8] == [0.0, 0.0, 0.5, 0.5, 0.5, 1.5, 1.5, 1.5]
     assert (data["total_macs"], data["total_flops"]) == (47_596_160, 95_192_320)

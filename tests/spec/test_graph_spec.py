@@ -65,9 +65,13 @@ def test_a_reference_error_is_one_line() -> None:
 
 
 def test_automatic_names_and_input_can_be_referenced() -> None:
-    network = parse_spec(chain(CONV, CONV, {"type": "Add", "inputs": ["conv2d", "conv2d_1", INPUT]}))
+    network = parse_spec(
+        chain(CONV, CONV, {"type": "Add", "inputs": ["conv2d", "conv2d_1", INPUT]})
+    )
     assert [node.inputs for node in network.nodes()] == [
-        ("input",), ("conv2d",), ("conv2d", "conv2d_1", "input")
+        ("input",),
+        ("conv2d",),
+        ("conv2d", "conv2d_1", "input"),
     ]
 
 
@@ -92,7 +96,9 @@ def test_nodes_give_every_layer_its_inputs_defaulting_to_the_previous_layer() ->
 
 
 def test_inputs_is_the_graph_not_a_keras_argument() -> None:
-    layer = parse_spec(chain({"type": "Concatenate", "inputs": ["input", "input"], "axis": 1})).layers[0]
+    layer = parse_spec(
+        chain({"type": "Concatenate", "inputs": ["input", "input"], "axis": 1})
+    ).layers[0]
     assert layer.keras_arguments() == {"axis": 1}
     conv = parse_spec(chain({**CONV, "inputs": ["input"], "name": "c"})).layers[0]
     assert "inputs" not in conv.keras_arguments()

@@ -266,6 +266,8 @@ def test_piecewise_accepts_exactly_increasing_boundaries_with_one_more_value(
         assert valid
 
 
-@pytest.mark.parametrize("spelling", ["adam", "Adam", {"type": "adam"}, {"type": "ADAM"}, {"type": "Adam"}])
+@pytest.mark.parametrize(
+    "spelling", ["adam", "Adam", {"type": "adam"}, {"type": "ADAM"}, {"type": "Adam"}]
+)
 def test_an_optimizer_is_named_as_keras_or_its_class_names_it(spelling: Any) -> None:
     assert training({"optimizer": spelling}).optimizer.type == "Adam"

@@ -16,7 +16,9 @@ pytest.importorskip("optuna")
 from archplan.study.results import ranked
 
 
-def trial(number: int, status: str, accuracy: float | None, macs: int, epochs: int = 2) -> TrialRecord:
+def trial(
+    number: int, status: str, accuracy: float | None, macs: int, epochs: int = 2
+) -> TrialRecord:
     return TrialRecord(
         number=number, status=status, family="plain", name=f"plain-{number}",
         point={"stages": 2, "width": 32}, traits=("k3", "pool", "gap"), stage_depths=(2, 2),
@@ -30,14 +32,23 @@ TRIALS = [
     trial(1, "pruned", 0.30, 10_000_000, epochs=1),
     trial(2, "trained", 0.55, 40_000_000),
     trial(3, "rejected", None, 90_000_000, epochs=0),
-    trial(4, "trained", 0.45, 35_000_000),  # less accurate than trial 0 with more MACs: off the front
+    trial(
+        4, "trained", 0.45, 35_000_000
+    ),  # less accurate than trial 0 with more MACs: off the front
     trial(5, "trained", 0.40, 5_000_000),
 ]
 
 
 def test_trained_trials_rank_by_accuracy_then_the_pruned_then_the_rest() -> None:
     order = ranked(TRIALS)
-    assert [(t.number, t.rank) for t in order] == [(2, 1), (0, 2), (4, 3), (5, 4), (1, 5), (3, None)]
+    assert [(t.number, t.rank) for t in order] == [
+        (2, 1),
+        (0, 2),
+        (4, 3),
+        (5, 4),
+        (1, 5),
+        (3, None),
+    ]
     assert {t.number for t in order if t.on_front} == {2, 0, 5}
 
 
@@ -65,7 +76,14 @@ def test_the_table_fits_80_columns_and_says_what_was_never_built() -> None:
 def test_the_csv_holds_every_trial_and_its_point() -> None:
     rows = list(csv.DictReader(trials_csv(summary().trials).splitlines()))
     assert [r["number"] for r in rows] == ["0", "1", "2", "3", "4", "5"]
-    assert [r["status"] for r in rows] == ["trained", "pruned", "trained", "rejected", "trained", "trained"]
+    assert [r["status"] for r in rows] == [
+        "trained",
+        "pruned",
+        "trained",
+        "rejected",
+        "trained",
+        "trained",
+    ]
     assert rows[2]["rank"] == "1"
     assert rows[2]["on_front"] == "true"
     assert rows[0]["stage_widths"] == "32-64"
@@ -85,5 +103,10 @@ def test_a_split_is_made_once_for_runs_on_the_same_data() -> None:
     first = memo.split(data, training, 0)
     assert memo.split(data, training, 0) is first
     assert memo.split(data, training, 1) is not first  # another seed, another split
-    copy = Dataset(*(getattr(data, f) for f in ("x_train", "y_train", "x_test", "y_test", "class_names", "source")))
+    copy = Dataset(
+        *(
+            getattr(data, f)
+            for f in ("x_train", "y_train", "x_test", "y_test", "class_names", "source")
+        )
+    )
     assert memo.split(copy, training, 1) is not first

@@ -47,7 +47,9 @@ def test_a_search_trains_its_trials_and_never_builds_a_rejected_one(
     rejected = [t for t in trials if t.user_attrs.get("role") == "rejected"]
     assert len(trained) == 3
     assert rejected, "the sampler drew no point beyond --max-macs 400K: the test proves nothing"
-    assert sorted(builds) == sorted(t.user_attrs["name"] for t in trained)  # one build per trained trial
+    assert sorted(builds) == sorted(
+        t.user_attrs["name"] for t in trained
+    )  # one build per trained trial
     for trial in rejected:
         assert trial.user_attrs["note"].startswith("breaks --max-macs"), trial.user_attrs
         assert not list((out / "trials").glob(f"{trial.number:04d}-*"))
@@ -75,11 +77,15 @@ def test_a_rerun_continues_the_study_and_more_trials_add_the_difference(
     base = [small_plan, "--train", "--data", tiny_cifar, "--out", out, "--pruner", "none"]
     assert plan_train(*base, "--trials", "2")[0] == 0
     storage = f"sqlite:///{out / 'study.db'}"
-    first = [t.number for t in study_trials(storage, "small") if t.user_attrs.get("role") == "trained"]
+    first = [
+        t.number for t in study_trials(storage, "small") if t.user_attrs.get("role") == "trained"
+    ]
     assert len(first) == 2
     assert len(builds) == 2
 
-    code, stdout, _ = plan_train(*base, "--trials", "2")  # the study has its trials: nothing to train
+    code, stdout, _ = plan_train(
+        *base, "--trials", "2"
+    )  # the study has its trials: nothing to train
     assert code == 0
     assert len(builds) == 2
     assert "Study small: 2 of 2 trials trained" in stdout

@@ -25,8 +25,16 @@ def ignore(*_: object) -> None:
     [
         ("sqlite:///runs/study.db", "sqlite:///runs/study.db", None),
         ("journal:runs/study.log", "journal:runs/study.log", Path("runs/study.log")),
-        ("postgresql://ann:secret@db.example/optuna", "postgresql://ann:***@db.example/optuna", None),
-        ("mysql+pymysql://ann:secret@db.example/optuna", "mysql+pymysql://ann:***@db.example/optuna", None),
+        (
+            "postgresql://ann:secret@db.example/optuna",
+            "postgresql://ann:***@db.example/optuna",
+            None,
+        ),
+        (
+            "mysql+pymysql://ann:secret@db.example/optuna",
+            "mysql+pymysql://ann:***@db.example/optuna",
+            None,
+        ),
     ],
 )
 def test_a_url_is_shown_without_its_password(url: str, shown: str, journal: Path | None) -> None:
@@ -49,16 +57,24 @@ def test_a_url_without_a_driver_gets_one_that_is_installed(
 ) -> None:
     import importlib.util
 
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object() if name in installed else None)
-    given = url.split("+")[0] + url[url.index(":"):] if "+" in url else url
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name: object() if name in installed else None
+    )
+    given = url.split("+")[0] + url[url.index(":") :] if "+" in url else url
     assert parse_storage(given).url == url
 
 
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("nonsense", "--storage 'nonsense': not a storage URL; use one of sqlite:///FILE.db, journal:FILE.log, postgresql://USER@HOST/DB or mysql://USER@HOST/DB"),
-        ("redis://localhost/0", "--storage redis://localhost/0: archplan does not know the storage 'redis'; use one of"),
+        (
+            "nonsense",
+            "--storage 'nonsense': not a storage URL; use one of sqlite:///FILE.db, journal:FILE.log, postgresql://USER@HOST/DB or mysql://USER@HOST/DB",
+        ),
+        (
+            "redis://localhost/0",
+            "--storage redis://localhost/0: archplan does not know the storage 'redis'; use one of",
+        ),
         ("sqlite://", "--storage sqlite://: name the database file, e.g. sqlite:///study.db"),
         ("journal:", "--storage journal:: name the journal file, e.g. journal:study.log"),
     ],
@@ -72,9 +88,14 @@ def test_a_malformed_url_is_refused_in_one_line(url: str, message: str) -> None:
 
 def test_a_storage_that_cannot_be_opened_says_why(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-folder" / "study.db"
-    with pytest.raises(StorageError, match=r"^--storage sqlite:///.*study\.db: cannot be opened \(unable to open database file\)$"):
+    with pytest.raises(
+        StorageError,
+        match=r"^--storage sqlite:///.*study\.db: cannot be opened \(unable to open database file\)$",
+    ):
         open_storage(parse_storage(f"sqlite:///{missing}"), ignore)
-    with pytest.raises(StorageError, match=r"the folder .*no-such-folder does not exist; create it first$"):
+    with pytest.raises(
+        StorageError, match=r"the folder .*no-such-folder does not exist; create it first$"
+    ):
         open_storage(parse_storage(f"journal:{missing}"), ignore)
 
 
@@ -84,7 +105,9 @@ def test_a_database_that_does_not_answer_is_refused_without_its_password() -> No
     with pytest.raises(StorageError) as refused:
         open_storage(parse_storage(url), ignore)
     message = str(refused.value)
-    assert message.startswith("--storage postgresql://ann:***@127.0.0.1:9/optuna: cannot be opened (")
+    assert message.startswith(
+        "--storage postgresql://ann:***@127.0.0.1:9/optuna: cannot be opened ("
+    )
     assert "secret" not in message
     assert "\n" not in message
 
