@@ -41,6 +41,7 @@ run: $(VENV)/.core  ## trace the tutorial's network
 test: $(VENV)/.dev  ## the whole test suite, then the linters (code, import layers) and the type checker
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check archplan tests benchmarks examples
+	$(BIN)/ruff format --check archplan tests benchmarks examples
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 

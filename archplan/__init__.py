@@ -23,15 +23,15 @@ _EXPORTS = {
     "LayerTrace": "archplan.engine.trace",
     "Trace": "archplan.engine.trace",
     "trace_network": "archplan.engine.trace",
-    "Network": "archplan.spec",
-    "load_spec": "archplan.spec",
-    "parse_spec": "archplan.spec",
+    "Network": "archplan.schema",
+    "load_spec": "archplan.schema",
+    "parse_spec": "archplan.schema",
 }
 
 if TYPE_CHECKING:
     from archplan.engine.trace import LayerTrace, Trace, trace_network
     from archplan.errors import ArchplanError, SpecError
-    from archplan.spec import Network, load_spec, parse_spec
+    from archplan.schema import Network, load_spec, parse_spec
 
 
 def __getattr__(name: str) -> Any:

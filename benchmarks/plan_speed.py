@@ -39,7 +39,7 @@ from archplan.planner.families import FAMILIES  # noqa: E402
 from archplan.planner.planfile import Overrides, PlanFile, resolve  # noqa: E402
 from archplan.planner.search import Evaluator, search, without_cycle_collection  # noqa: E402
 from archplan.planner.written import layer_data  # noqa: E402
-from archplan.spec import parse_spec  # noqa: E402
+from archplan.schema import parse_spec  # noqa: E402
 
 DEFAULT_SEARCH = [
     "--input", "32x32x3", "--classes", "10", "--max-params", "1M", "--max-macs", "100M",

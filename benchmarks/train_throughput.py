@@ -246,7 +246,7 @@ def main() -> None:
     from archplan.data import load_cifar10
     from archplan.keras.split import prepare_split
     from archplan.records.settings import Overrides, new_settings
-    from archplan.spec import load_spec
+    from archplan.schema import load_spec
 
     network = load_spec(SPEC)
     overrides = Overrides(data=str(Path(args.data).resolve()), epochs=args.epochs,

@@ -56,9 +56,9 @@ def test_version_and_help_create_no_model(args: list[str]) -> None:
     loaded = probe(*args)
     assert loaded["created"] == []
     models = {
-        "archplan.spec.network",
-        "archplan.spec.training",
-        "archplan.spec.load",
+        "archplan.schema.network",
+        "archplan.schema.training",
+        "archplan.schema.load",
         "archplan.layers",
     }
     assert models.isdisjoint(loaded["modules"])  # type: ignore[arg-type]

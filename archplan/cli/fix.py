@@ -30,8 +30,8 @@ ForceOpt = Annotated[bool, typer.Option("--force", help="Let -o replace an exist
 
 def _raw(path: Path) -> dict[str, Any]:
     """The spec's JSON as written, once the spec format accepts it (the trace may refuse it)."""
-    from archplan.spec import parse_spec
-    from archplan.spec.files import read_json
+    from archplan.schema import parse_spec
+    from archplan.schema.files import read_json
 
     data: dict[str, Any] = read_json(path, where_to_look=" (ready specs are in specs/)")
     parse_spec(data, source=str(path), default_name=path.stem)

@@ -17,11 +17,11 @@ from archplan.cli.boundary import print_problem
 from archplan.errors import ArchplanError, SpecError
 from archplan.report.styles import WARNING_STYLE
 from archplan.rules.sizes import DTYPE_BYTES
-from archplan.spec.defaults import MAX_BATCH_SIZE
+from archplan.schema.defaults import MAX_BATCH_SIZE
 
 if TYPE_CHECKING:
     from archplan.engine.trace import Trace
-    from archplan.spec import Network
+    from archplan.schema import Network
 
 SpecArg = Annotated[
     Path,
@@ -74,7 +74,7 @@ def traced(path: Path) -> Trace:
 def loaded_and_traced(path: Path) -> tuple[Network, Trace]:
     """The spec file's network and its trace, as :func:`traced` reports them."""
     from archplan.engine.trace import trace_network
-    from archplan.spec import load_spec
+    from archplan.schema import load_spec
 
     network = load_spec(path)
     try:

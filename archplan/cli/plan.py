@@ -48,7 +48,7 @@ from archplan.planner.quantities import (
     parse_range,
 )
 from archplan.report.styles import WARNING_STYLE
-from archplan.spec.defaults import MAX_BATCH_SIZE
+from archplan.schema.defaults import MAX_BATCH_SIZE
 
 T = TypeVar("T")
 LIMITS = "Limits"

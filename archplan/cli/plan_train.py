@@ -20,7 +20,7 @@ from archplan.cli.realize import command_line
 from archplan.errors import ArchplanError
 from archplan.messages import visible
 from archplan.report.styles import WARNING_STYLE
-from archplan.spec.defaults import MAX_SEED
+from archplan.schema.defaults import MAX_SEED
 
 if TYPE_CHECKING:
     from archplan.planner.planfile import Settings

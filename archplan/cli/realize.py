@@ -29,13 +29,13 @@ from archplan.cli.options import (
 )
 from archplan.errors import ArchplanError, RunError
 from archplan.messages import visible
-from archplan.spec.defaults import MAX_BATCH_SIZE, MAX_SEED
+from archplan.schema.defaults import MAX_BATCH_SIZE, MAX_SEED
 
 if TYPE_CHECKING:
     from archplan.engine.trace import Trace
     from archplan.records.settings import Overrides
     from archplan.runs.lifecycle import NewRun, RunOutcome, RunWatcher
-    from archplan.spec import Network
+    from archplan.schema import Network
 
 INTERRUPTED_EXIT_CODE = 130
 """What a shell reports for a program stopped by Ctrl-C."""
@@ -107,7 +107,7 @@ def realize(
 ) -> None:
     """Build the Keras model, print its summary, check the engine against it; --train fits it."""
     from archplan.records.settings import Overrides
-    from archplan.spec import load_spec
+    from archplan.schema import load_spec
 
     overrides = Overrides(
         data=str(data.expanduser().resolve()) if data is not None else None,  # resumable anywhere

@@ -63,7 +63,7 @@ def schema(plan: PlanSchemaOpt = False) -> None:
 
         print_json(PlanFile.model_json_schema(by_alias=True))
     else:
-        from archplan.spec.network import network_json_schema
+        from archplan.schema.network import network_json_schema
 
         print_json(network_json_schema())
 

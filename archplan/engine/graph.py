@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from archplan.spec.network import Node
+from archplan.schema.network import Node
 
 
 class Wired(Protocol):

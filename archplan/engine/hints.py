@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from archplan.layers.base import MergeMismatchError, SlidingWindowLayer
 from archplan.rules.shapes import Shape, format_shape
-from archplan.spec.network import Node
+from archplan.schema.network import Node
 
 IMAGE_AXES = {-3: "height", -2: "width", -1: "channels"}
 

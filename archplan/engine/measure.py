@@ -26,10 +26,10 @@ from archplan.engine.trace import trace_network
 from archplan.layers import Inference, Layer, LayerShapeError
 from archplan.rules.receptive import POINTWISE, Field, Reach, advance, input_field, merge_fields
 from archplan.rules.shapes import Shape
-from archplan.spec.network import INPUT, Network
+from archplan.schema.network import INPUT, Network
 
 if TYPE_CHECKING:
-    from archplan.spec.training import Training
+    from archplan.schema.training import Training
 
 WIRING = frozenset({"name", "inputs"})
 """A layer's fields that place it in the graph without changing what it computes."""

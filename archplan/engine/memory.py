@@ -20,11 +20,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
-from archplan.spec.defaults import BATCH_SIZE, OPTIMIZER, OPTIMIZER_SLOTS
+from archplan.schema.defaults import BATCH_SIZE, OPTIMIZER, OPTIMIZER_SLOTS
 
 if TYPE_CHECKING:
-    from archplan.spec.optimizers import Optimizer
-    from archplan.spec.training import Training
+    from archplan.schema.optimizers import Optimizer
+    from archplan.schema.training import Training
 
 
 class Counts(Protocol):
@@ -44,7 +44,7 @@ class Counts(Protocol):
 
 def optimizer_slots(optimizer: Optimizer) -> int:
     """Values the optimizer keeps per trainable parameter (Keras 3 allocates these variables)."""
-    from archplan.spec.optimizers import SGD, Adam, RMSprop
+    from archplan.schema.optimizers import SGD, Adam, RMSprop
 
     if isinstance(optimizer, SGD):
         return int(optimizer.momentum > 0)

@@ -18,10 +18,10 @@ from archplan.layers import Inference, LayerShapeError
 from archplan.layers.base import MergeMismatchError
 from archplan.rules.receptive import Field, Reach, advance, input_field, merge_fields
 from archplan.rules.shapes import Shape, format_shape
-from archplan.spec.network import INPUT, Network, Node
+from archplan.schema.network import INPUT, Network, Node
 
 if TYPE_CHECKING:
-    from archplan.spec.training import Training
+    from archplan.schema.training import Training
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from pydantic import ValidationError
 
 from archplan.interop.arguments import shortest_float32
 from archplan.interop.from_keras import Notes
-from archplan.spec.optimizers import OPTIMIZER_NAMES, OPTIMIZERS
-from archplan.spec.schedules import SCHEDULES
-from archplan.spec.training import Training
+from archplan.schema.optimizers import OPTIMIZER_NAMES, OPTIMIZERS
+from archplan.schema.schedules import SCHEDULES
+from archplan.schema.training import Training
 
 OPTIMIZER_SETTINGS: dict[str, Any] = {
     "clipvalue": None,

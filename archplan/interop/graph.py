@@ -21,7 +21,7 @@ from archplan.errors import ArchplanError
 from archplan.interop.files import MODEL_CLASSES, ModelConfig
 
 INPUT = "input"
-"""The spec's name for the network's input (as in :mod:`archplan.spec.network`)."""
+"""The spec's name for the network's input (as in :mod:`archplan.schema.network`)."""
 KerasShape = tuple[int | None, ...]
 
 

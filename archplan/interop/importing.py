@@ -23,7 +23,7 @@ from archplan.interop.files import read_model_config
 from archplan.interop.from_keras import KERAS_CLASSES, Notes, Unsupported, convert
 from archplan.interop.graph import INPUT, KerasGraph, KerasNode, KerasShape, flatten, reaching
 from archplan.rules.shapes import Shape, format_shape
-from archplan.spec import Network, parse_spec
+from archplan.schema import Network, parse_spec
 
 EXAMPLE_SIDE = 224
 """The size suggested for an input axis a model leaves open (ImageNet models' usual one)."""

@@ -16,8 +16,8 @@ from archplan.engine.graph import reaching_output
 from archplan.engine.trace import Trace
 from archplan.interop.layout import is_chain
 from archplan.rules.shapes import Shape
-from archplan.spec import Network
-from archplan.spec.network import INPUT, Node
+from archplan.schema import Network
+from archplan.schema.network import INPUT, Node
 
 LAYERS_MODULE = "keras.layers"
 

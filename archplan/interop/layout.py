@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archplan.spec.network import INPUT, Node
+from archplan.schema.network import INPUT, Node
 
 
 def is_chain(nodes: list[Node]) -> bool:

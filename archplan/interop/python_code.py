@@ -38,16 +38,16 @@ from archplan.interop.pysource import (
 from archplan.layers import Layer
 from archplan.layers.args import Regularizer
 from archplan.layers.preprocessing import Normalization
-from archplan.spec import Network, Training
-from archplan.spec.network import INPUT, Node
-from archplan.spec.schedules import (
+from archplan.schema import Network, Training
+from archplan.schema.network import INPUT, Node
+from archplan.schema.schedules import (
     CosineDecay,
     ExponentialDecay,
     OneCycle,
     PiecewiseConstantDecay,
     Schedule,
 )
-from archplan.spec.training import EarlyStopping
+from archplan.schema.training import EarlyStopping
 
 CIFAR10_SHAPE = (32, 32, 3)
 CIFAR10_CLASSES = 10

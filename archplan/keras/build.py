@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from archplan.messages import layer_label
-from archplan.spec import Network
-from archplan.spec.network import INPUT, Node
+from archplan.schema import Network
+from archplan.schema.network import INPUT, Node
 
 KerasModel = Any
 """A ``keras.Model``; Keras ships no type information."""

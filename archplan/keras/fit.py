@@ -20,7 +20,7 @@ from archplan.keras.split import Split
 from archplan.records.history import EpochRecord
 from archplan.records.observer import TrainingObserver
 from archplan.records.settings import RunSettings
-from archplan.spec import Training
+from archplan.schema import Training
 
 KerasModel = Any
 """A ``keras.Model``; Keras ships no type information."""

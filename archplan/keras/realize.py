@@ -15,7 +15,7 @@ from archplan.errors import ArchplanError, MismatchError
 from archplan.keras.build import KerasRefusalError, build_model, summary_text
 from archplan.keras.crosscheck import CrossCheck, crosscheck
 from archplan.rules.sizes import readable_size
-from archplan.spec import Network
+from archplan.schema import Network
 
 BUG_ADVICE = "a bug in archplan's engine: please report it with the spec"
 

@@ -18,8 +18,8 @@ from archplan.data import CIFAR10_CLASSES, Dataset
 from archplan.data.dataset import IMAGE_SHAPE
 from archplan.errors import RunError
 from archplan.rules.shapes import Shape
-from archplan.spec import Training
-from archplan.spec.training import Rescale
+from archplan.schema import Training
+from archplan.schema.training import Rescale
 
 
 @dataclass(frozen=True)

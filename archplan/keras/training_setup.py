@@ -19,14 +19,14 @@ import keras
 
 from archplan.records.folder import write_atomically
 from archplan.records.history import EpochRecord, finite
-from archplan.spec.schedules import (
+from archplan.schema.schedules import (
     CosineDecay,
     ExponentialDecay,
     OneCycle,
     PiecewiseConstantDecay,
     Schedule,
 )
-from archplan.spec.training import Monitor, Training, monitor_mode
+from archplan.schema.training import Monitor, Training, monitor_mode
 
 
 def build_optimizer(

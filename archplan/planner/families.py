@@ -42,8 +42,8 @@ from archplan.planner.space import (
     positive_number,
 )
 from archplan.rules.shapes import Shape
-from archplan.spec.network import InputSpec, Network
-from archplan.spec.training import Training
+from archplan.schema.network import InputSpec, Network
+from archplan.schema.training import Training
 
 BN_MOMENTUM = 0.9
 """Batch normalisation's moving statistics follow the weights within a few dozen steps (Keras'

@@ -29,8 +29,8 @@ from archplan.layers import Layer
 from archplan.layers.base import MergeMismatchError, SlidingWindowLayer
 from archplan.layers.merging import MergeLayer
 from archplan.rules.shapes import Shape, format_shape
-from archplan.spec import Network, parse_spec
-from archplan.spec.network import INPUT
+from archplan.schema import Network, parse_spec
+from archplan.schema.network import INPUT
 
 Raw = dict[str, Any]
 """A spec file's JSON, as read."""

@@ -45,9 +45,9 @@ from archplan.planner.quantities import (
 )
 from archplan.planner.space import Choice, Space
 from archplan.rules.sizes import DTYPE_BYTES
-from archplan.spec import parse_spec
-from archplan.spec.network import InputSpec
-from archplan.spec.training import Training
+from archplan.schema import parse_spec
+from archplan.schema.network import InputSpec
+from archplan.schema.training import Training
 
 AnyLayer = any_layer()
 """Any layer spec: a plan file names its fixed layers with the spec format's own union."""

@@ -28,7 +28,7 @@ from archplan.planner.families import FAMILIES, Family, Layout
 from archplan.planner.planfile import Settings
 from archplan.planner.ranking import pareto_front, rank_key
 from archplan.planner.space import Choice, Point, validate_point
-from archplan.spec.network import Network
+from archplan.schema.network import Network
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from archplan.engine.trace import trace_network
 from archplan.layers import Layer
 from archplan.planner.planfile import Settings
 from archplan.planner.search import Candidate
-from archplan.spec import parse_spec
-from archplan.spec.training import Training
+from archplan.schema import parse_spec
+from archplan.schema.training import Training
 
 PAIR_FIELDS = frozenset(
     {"kernel_size", "strides", "dilation_rate", "pool_size", "size", "output_padding"}

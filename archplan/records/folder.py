@@ -21,7 +21,7 @@ from typing import Any
 from archplan.errors import RunError, SpecError
 from archplan.records.history import EpochRecord, history_csv, history_json, parse_history_json
 from archplan.records.settings import RunSettings
-from archplan.spec import Network, parse_spec
+from archplan.schema import Network, parse_spec
 
 MODEL_FILE = "model.keras"
 BEST_MODEL_FILE = "best.keras"

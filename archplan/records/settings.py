@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from archplan.errors import RunError
-from archplan.spec import Network, Training
+from archplan.schema import Network, Training
 
 DEFAULT_SEED = 0
 """The seed when neither ``--seed`` nor the spec gives one: runs are reproducible by default."""

@@ -18,7 +18,7 @@ from archplan.engine.trace import LayerTrace, Trace
 from archplan.errors import ArchplanError
 from archplan.messages import visible
 from archplan.rules.shapes import format_shape
-from archplan.spec.network import INPUT
+from archplan.schema.network import INPUT
 
 FORMATS = ("svg", "png")
 FONT = "Helvetica,Arial,sans-serif"

@@ -74,8 +74,8 @@ from archplan.records.settings import (
 )
 from archplan.report.plots import plot_history
 from archplan.report.realize import crosscheck_report, render_plain, run_summary
-from archplan.spec import Network
-from archplan.spec.defaults import MAX_SEED
+from archplan.schema import Network
+from archplan.schema.defaults import MAX_SEED
 
 PLOT_EVERY_SECONDS = 30.0
 """How often, at most, ``history.png`` is redrawn after an epoch (it always is when a run ends).

@@ -52,7 +52,7 @@ from archplan.records.trials import (
     TrialRecord,
 )
 from archplan.runs.lifecycle import NewRun, RunOutcome, RunWatcher, start_run
-from archplan.spec import parse_spec
+from archplan.schema import parse_spec
 from archplan.study.sampling import suggest_point
 
 # The trial's user attributes in the storage.

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from archplan import parse_spec, trace_network
 from archplan.cli import app
-from archplan.spec import load_spec
+from archplan.schema import load_spec
 from tests.conftest import SPECS, chain
 
 runner = CliRunner()

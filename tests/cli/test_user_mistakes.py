@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from archplan.cli import app
-from archplan.spec import files
+from archplan.schema import files
 from tests.conftest import SPECS, chain
 
 runner = CliRunner()

@@ -11,7 +11,7 @@ import pytest
 
 from archplan import parse_spec, trace_network
 from archplan.engine.trace import LayerTrace
-from archplan.spec import Network
+from archplan.schema import Network
 from tests.conftest import chain
 
 Adapt = Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]

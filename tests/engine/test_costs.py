@@ -15,9 +15,9 @@ from archplan.engine.memory import estimate_memory, optimizer_slots
 from archplan.engine.trace import LayerTrace, Trace
 from archplan.layers import LAYER_CLASSES, layer_types
 from archplan.rules.costs import pointwise_ops, reduction_ops
-from archplan.spec import defaults
-from archplan.spec.optimizers import SGD, Adam, RMSprop, default_optimizer
-from archplan.spec.training import Training
+from archplan.schema import defaults
+from archplan.schema.optimizers import SGD, Adam, RMSprop, default_optimizer
+from archplan.schema.training import Training
 from tests.conftest import SPECS, chain
 
 # Each count below is k_h·k_w·C_in·C_out·H_out·W_out for a convolution, in·out for Dense.

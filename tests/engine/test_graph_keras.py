@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from archplan import SpecError, Trace, load_spec, parse_spec, trace_network
 from archplan.layers import LAYER_CLASSES
-from archplan.spec import Network
+from archplan.schema import Network
 from tests.conftest import SPECS, chain
 
 pytestmark = pytest.mark.keras

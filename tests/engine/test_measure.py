@@ -12,7 +12,7 @@ from archplan import SpecError, parse_spec, trace_network
 from archplan.engine.measure import InferenceMemo, Measures, measure_network
 from archplan.engine.memory import estimate_memory
 from archplan.engine.trace import Trace
-from archplan.spec import load_spec
+from archplan.schema import load_spec
 from tests.conftest import SPECS, chain
 from tests.keras.test_engine_matches_keras import specs
 

@@ -14,7 +14,7 @@ import pytest
 from archplan import SpecError, load_spec, parse_spec, trace_network
 from archplan.layers.args import Regularizer, to_regularizer
 from archplan.rules.receptive import Field
-from archplan.spec import Network
+from archplan.schema import Network
 from tests.conftest import SPECS, chain
 from tests.engine.conftest import trace_one
 

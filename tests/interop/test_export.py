@@ -20,7 +20,7 @@ from archplan.interop.keras_json import keras_model_config
 from archplan.interop.pysource import Call, Code, Items, Keyword, identifier, literal, render
 from archplan.interop.python_code import python_script
 from archplan.layers import layer_types
-from archplan.spec import Network
+from archplan.schema import Network
 from tests.conftest import SPECS, chain
 from tests.engine.test_graph_keras import graphs
 from tests.interop.conftest import ruff_problems

@@ -12,7 +12,7 @@ import pytest
 
 from archplan.errors import ArchplanError, MismatchError
 from archplan.interop import UnsupportedLayersError, import_model, spec_text
-from archplan.spec import parse_spec
+from archplan.schema import parse_spec
 from tests.conftest import SPECS
 from tests.interop.keras_configs import (
     conv,

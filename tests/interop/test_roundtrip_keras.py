@@ -28,7 +28,7 @@ from archplan.interop.arguments import SYMMETRIC_FACTORS
 from archplan.interop.keras_json import keras_model_config
 from archplan.interop.python_code import python_script
 from archplan.keras.build import build_model
-from archplan.spec import Network
+from archplan.schema import Network
 from tests.conftest import SPECS, chain
 from tests.engine.test_graph_keras import graphs
 from tests.engine.test_properties import conv_layers, other_layers

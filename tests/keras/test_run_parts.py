@@ -28,7 +28,7 @@ from archplan.records.history import (
 from archplan.records.settings import Overrides, RunSettings, new_settings, resumed_settings
 from archplan.report.plots import plot_history
 from archplan.report.realize import crosscheck_table, duration, epoch_line, render_plain
-from archplan.spec import Training, parse_spec
+from archplan.schema import Training, parse_spec
 from tests.conftest import chain
 
 

@@ -21,7 +21,7 @@ from archplan.keras.speed import jit_argument, output_dtype, precision
 from archplan.keras.split import prepare_split
 from archplan.records.folder import MODEL_FILE, SETTINGS_FILE, RunFolder
 from archplan.records.settings import Overrides, RunSettings, new_settings, resumed_settings
-from archplan.spec import Training, load_spec
+from archplan.schema import Training, load_spec
 from tests.conftest import SPECS, run_metrics
 from tests.keras.conftest import realize
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from archplan.records.history import EpochRecord
-from archplan.spec import Training
+from archplan.schema import Training
 
 pytestmark = pytest.mark.keras
 

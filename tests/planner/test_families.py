@@ -15,7 +15,7 @@ from archplan.engine.measure import measure_network
 from archplan.layers import Layer
 from archplan.planner.families import FAMILIES, Family, Problem, round_width, stage_layout
 from archplan.planner.written import layer_data
-from archplan.spec import load_spec
+from archplan.schema import load_spec
 from tests.conftest import SPECS
 from tests.planner.conftest import family_points, problems
 

@@ -17,7 +17,7 @@ from archplan.planner.constraints import Limits
 from archplan.planner.planfile import Overrides, Settings, parse_plan, resolve
 from archplan.planner.search import Candidate, SearchResult, search
 from archplan.planner.written import spec_data
-from archplan.spec import load_spec
+from archplan.schema import load_spec
 from tests.conftest import SPECS
 
 SMALL = {

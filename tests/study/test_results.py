@@ -93,7 +93,7 @@ def test_the_csv_holds_every_trial_and_its_point() -> None:
 def test_a_split_is_made_once_for_runs_on_the_same_data() -> None:
     from archplan.data import CIFAR10_CLASSES, Dataset
     from archplan.keras.split import SplitMemo
-    from archplan.spec import Training
+    from archplan.schema import Training
 
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (20, 32, 32, 3), dtype=np.uint8)

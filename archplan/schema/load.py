@@ -18,8 +18,8 @@ from archplan.errors import SpecError
 from archplan.layers import layer_class, type_names
 from archplan.layers.base import Layer
 from archplan.messages import layer_label, suggest
-from archplan.spec.files import read_json
-from archplan.spec.network import Network
+from archplan.schema.files import read_json
+from archplan.schema.network import Network
 
 
 def load_spec(path: str | Path) -> Network:
@@ -113,11 +113,11 @@ def _known_fields(error: ErrorDetails, data: Mapping[str, Any]) -> list[str]:
     if layer is not None:
         return list(layer.model_fields)
     if loc[:1] == ("training",):
-        from archplan.spec.training import fields_at
+        from archplan.schema.training import fields_at
 
         return fields_at(loc[:-1], data)
     if loc[:1] == ("input",):
-        from archplan.spec.network import InputSpec
+        from archplan.schema.network import InputSpec
 
         return list(InputSpec.model_fields)
     return [field.alias or name for name, field in Network.model_fields.items()]

@@ -14,7 +14,7 @@ from typing import Annotated, Literal, Union
 from pydantic import Field, model_validator
 
 from archplan.layers.args import PositiveInt, type_tags
-from archplan.spec.blocks import (
+from archplan.schema.blocks import (
     NonNegativeFloat,
     NonNegativeInt,
     PositiveFloat,

@@ -14,12 +14,12 @@ from pydantic import BaseModel, Discriminator, Field, PlainValidator, Tag, model
 
 from archplan.layers.args import type_tags
 from archplan.messages import suggest
-from archplan.spec.blocks import NonNegativeFloat, PositiveFloat, Proportion, StrictBlock
-from archplan.spec.defaults import OPTIMIZER
-from archplan.spec.lazy import UnionSchema
+from archplan.schema.blocks import NonNegativeFloat, PositiveFloat, Proportion, StrictBlock
+from archplan.schema.defaults import OPTIMIZER
+from archplan.schema.lazy import UnionSchema
 
 if TYPE_CHECKING:
-    from archplan.spec.schedules import Schedule
+    from archplan.schema.schedules import Schedule
 
 NUMBER_TAG = "number"
 """The union tag of a plain-number learning rate in the JSON Schema."""
@@ -44,7 +44,7 @@ def _learning_rate(value: Any) -> float | Schedule:
 
 
 def _schedule(value: Mapping[str, Any]) -> Schedule:
-    from archplan.spec.schedules import SCHEDULES
+    from archplan.schema.schedules import SCHEDULES
 
     tag = value.get("type")
     known = ", ".join(SCHEDULES)
@@ -60,7 +60,7 @@ def _schedule(value: Mapping[str, Any]) -> Schedule:
 
 def _learning_rate_union() -> Any:
     """A constant rate, or a schedule picked by its ``type`` (for the JSON Schema)."""
-    from archplan.spec.schedules import SCHEDULES
+    from archplan.schema.schedules import SCHEDULES
 
     members = [Annotated[PositiveFloat, Tag(NUMBER_TAG)]]
     members += [Annotated[cls, Tag(tag)] for tag, cls in SCHEDULES.items()]

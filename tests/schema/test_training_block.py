@@ -10,10 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from archplan.errors import SpecError
-from archplan.spec import Training, parse_spec
-from archplan.spec.optimizers import SGD, AdamW
-from archplan.spec.schedules import CosineDecay, OneCycle, PiecewiseConstantDecay
-from archplan.spec.training import CheckpointBest, EarlyStopping, fields_at
+from archplan.schema import Training, parse_spec
+from archplan.schema.optimizers import SGD, AdamW
+from archplan.schema.schedules import CosineDecay, OneCycle, PiecewiseConstantDecay
+from archplan.schema.training import CheckpointBest, EarlyStopping, fields_at
 
 SPEC = {
     "input": {"shape": [32, 32, 3]},

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from archplan import SpecError, parse_spec
-from archplan.spec.network import INPUT
+from archplan.schema.network import INPUT
 from tests.conftest import chain
 
 CONV = {"type": "Conv2D", "filters": 8, "kernel_size": 3, "padding": "same"}

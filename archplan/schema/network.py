@@ -29,10 +29,10 @@ from archplan.layers import Layer, any_layer, layer_class, type_names
 from archplan.layers.args import PositiveInt, check_printable
 from archplan.messages import layer_label, suggest
 from archplan.rules.shapes import Shape
-from archplan.spec.lazy import UnionSchema
+from archplan.schema.lazy import UnionSchema
 
 if TYPE_CHECKING:
-    from archplan.spec.training import Training
+    from archplan.schema.training import Training
 
 INPUT = "input"
 """The name a layer's ``inputs`` uses for the network's input."""
@@ -103,14 +103,14 @@ LayerSpec = SerializeAsAny[
 
 
 def _training_type() -> type[Training]:
-    from archplan.spec.training import Training
+    from archplan.schema.training import Training
 
     return Training
 
 
 def _training_block(value: object) -> Training:
     """Validate a training block on its own: a spec without one never loads the block's models."""
-    from archplan.spec.training import Training
+    from archplan.schema.training import Training
 
     if isinstance(value, Training):
         return value
@@ -186,7 +186,7 @@ class Network(BaseModel):
     @property
     def training_settings(self) -> Training:
         """The spec's training block, or Keras' defaults when it has none."""
-        from archplan.spec.training import Training
+        from archplan.schema.training import Training
 
         return self.training or Training()
 

@@ -1,6 +1,6 @@
 """The spec format: pydantic models of a network file, and the loader that explains mistakes.
 
-The names below are loaded on first use, so that ``archplan.spec.defaults`` (plain values the
+The names below are loaded on first use, so that ``archplan.schema.defaults`` (plain values the
 CLI's options need) can be read without creating any model, and a spec without a training block
 never creates the training block's models.
 """
@@ -11,16 +11,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from archplan.spec.load import load_spec, parse_spec
-    from archplan.spec.network import InputSpec, Network
-    from archplan.spec.training import Training
+    from archplan.schema.load import load_spec, parse_spec
+    from archplan.schema.network import InputSpec, Network
+    from archplan.schema.training import Training
 
 _EXPORTS = {
-    "load_spec": "archplan.spec.load",
-    "parse_spec": "archplan.spec.load",
-    "InputSpec": "archplan.spec.network",
-    "Network": "archplan.spec.network",
-    "Training": "archplan.spec.training",
+    "load_spec": "archplan.schema.load",
+    "parse_spec": "archplan.schema.load",
+    "InputSpec": "archplan.schema.network",
+    "Network": "archplan.schema.network",
+    "Training": "archplan.schema.training",
 }
 
 

@@ -2,8 +2,8 @@
 
 Names and defaults follow Keras (``model.compile`` / ``model.fit``, the optimizer, schedule, loss
 and callback classes), so a Keras user can read a spec's training block as the code it stands for.
-The optimizer (:mod:`archplan.spec.optimizers`) and a learning-rate schedule
-(:mod:`archplan.spec.schedules`) are validated by the class their ``type`` names.
+The optimizer (:mod:`archplan.schema.optimizers`) and a learning-rate schedule
+(:mod:`archplan.schema.schedules`) are validated by the class their ``type`` names.
 """
 
 from __future__ import annotations
@@ -21,28 +21,28 @@ from pydantic import (
     field_validator,
 )
 
-from archplan.spec.blocks import NonNegativeFloat, NonNegativeInt, Proportion, StrictBlock
-from archplan.spec.defaults import BATCH_SIZE, MAX_BATCH_SIZE, MAX_SEED
-from archplan.spec.lazy import UnionSchema
+from archplan.schema.blocks import NonNegativeFloat, NonNegativeInt, Proportion, StrictBlock
+from archplan.schema.defaults import BATCH_SIZE, MAX_BATCH_SIZE, MAX_SEED
+from archplan.schema.lazy import UnionSchema
 
 if TYPE_CHECKING:
-    from archplan.spec.optimizers import Optimizer
+    from archplan.schema.optimizers import Optimizer
 
 
 def _optimizer(value: Any) -> Optimizer:
-    from archplan.spec.optimizers import optimizer_of
+    from archplan.schema.optimizers import optimizer_of
 
     return optimizer_of(value)
 
 
 def _optimizer_union() -> Any:
-    from archplan.spec.optimizers import optimizer_union
+    from archplan.schema.optimizers import optimizer_union
 
     return optimizer_union()
 
 
 def _default_optimizer() -> Optimizer:
-    from archplan.spec.optimizers import default_optimizer
+    from archplan.schema.optimizers import default_optimizer
 
     return default_optimizer()
 
@@ -190,8 +190,8 @@ BLOCKS_BY_KEY: dict[str, str] = {
 def fields_at(loc: Sequence[str | int], data: Any) -> list[str]:
     """The argument names of the training-block object at ``loc`` (a location from the spec's
     top, ``("training", "optimizer")``), read from the raw ``data`` of the spec."""
-    from archplan.spec.optimizers import OPTIMIZER_NAMES, OPTIMIZERS
-    from archplan.spec.schedules import SCHEDULES
+    from archplan.schema.optimizers import OPTIMIZER_NAMES, OPTIMIZERS
+    from archplan.schema.schedules import SCHEDULES
 
     block: type[BaseModel] = Training
     value = data
