@@ -1,0 +1,214 @@
+"""What the page shows, computed from the editor's text: plain JSON-ready data, no web framework.
+
+Every view takes the spec as text (what the editor holds), so the page never sends anything the
+server would run: the text is parsed as strict JSON (:func:`archplan.schema.files.parse_json`),
+validated as a spec and traced by the engine. A problem becomes ``{"ok": false, "error": LINE}``
+with the layer it names, never an exception out of here for bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from archplan.engine.trace import LayerRefusalError, Trace, trace_network
+from archplan.errors import ArchplanError
+from archplan.messages import visible_lines
+from archplan.report.data import trace_record
+from archplan.rules.shapes import format_shape
+from archplan.rules.sizes import DTYPE_BYTES, readable_size
+from archplan.schema import Network, parse_spec
+from archplan.schema.defaults import MAX_BATCH_SIZE
+from archplan.schema.files import parse_json
+
+FIXES_SHOWN = 10
+"""Fixes offered as buttons: the best ones, as ``archplan fix`` lists them."""
+_LAYER_INDEX = re.compile(r"layers\[(\d+)\]")
+
+
+class BadRequestError(ArchplanError):
+    """A request the page should not have sent (a dtype that does not exist): one line back."""
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """The editor's text as JSON, as a validated spec, and its trace."""
+
+    data: dict[str, Any]
+    network: Network
+    trace: Trace
+
+
+def parse_text(text: str, source: str) -> Parsed:
+    """The spec in ``text``; raises the ArchplanError the CLI would print for the same file."""
+    data = parse_json(text, source)
+    network = parse_spec(data, source=source, default_name=_stem(source))
+    try:
+        trace = trace_network(network)
+    except LayerRefusalError as refusal:
+        raise LayerRefusalError(
+            f"{source}: {refusal}", refusal.node, refusal.shapes, refusal.problem
+        ) from None
+    return Parsed(data=data, network=network, trace=trace)
+
+
+def _stem(source: str) -> str:
+    name = source.rsplit("/", 1)[-1]
+    return name.removesuffix(".json") or "network"
+
+
+def bytes_per_value(dtype: str) -> int:
+    """What one value of ``dtype`` costs; an unknown dtype is the page's mistake, said so."""
+    size = DTYPE_BYTES.get(dtype)
+    if size is None:
+        raise BadRequestError(f"dtype {dtype!r}: choose one of {', '.join(DTYPE_BYTES)}")
+    return size
+
+
+def batch_size(value: Any) -> int | None:
+    """None (the spec's own batch size) or a whole number from 1 to the largest batch."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_BATCH_SIZE:
+        raise BadRequestError(
+            f"batch size {value!r}: give a whole number from 1 to "
+            f"{MAX_BATCH_SIZE:,}, or leave it empty for the spec's own"
+        )
+    return value
+
+
+def error_view(error: ArchplanError) -> dict[str, Any]:
+    """A refusal for the page: the message, the layer it names (if any), whether fix may help."""
+    message = visible_lines(str(error))
+    index: int | None
+    if isinstance(error, LayerRefusalError):
+        index = error.node.index
+    else:
+        found = _LAYER_INDEX.search(message)
+        index = int(found.group(1)) if found else None
+    return {
+        "ok": False,
+        "error": message,
+        "layer": index,
+        "fixable": isinstance(error, LayerRefusalError),
+    }
+
+
+def trace_view(text: str, *, source: str, dtype: str, batch: Any) -> dict[str, Any]:
+    """The trace table, totals and memory estimate of the spec in ``text``, or its refusal."""
+    size = bytes_per_value(dtype)
+    chosen_batch = batch_size(batch)
+    try:
+        parsed = parse_text(text, source)
+    except ArchplanError as error:
+        return error_view(error)
+    record = trace_record(parsed.trace, bytes_per_param=size, batch_size=chosen_batch)
+    for row in record["layers"]:
+        row["input_shapes_text"] = ", ".join(format_shape(tuple(s)) for s in row["input_shapes"])
+        row["output_shape_text"] = format_shape(tuple(row["output_shape"]))
+    record["readable"] = _readable(record)
+    record["dtype"] = dtype
+    return {"ok": True, "trace": record}
+
+
+def _readable(record: dict[str, Any]) -> dict[str, str]:
+    """The sizes of the totals and of the memory estimate, as Keras' summary prints sizes."""
+    memory = record["memory"]
+    training = memory["training"]
+    return {
+        "total_params": readable_size(record["total_params_bytes"]),
+        "trainable_params": readable_size(record["trainable_params_bytes"]),
+        "non_trainable_params": readable_size(record["non_trainable_params_bytes"]),
+        "activations_per_sample": readable_size(memory["activation_bytes_per_sample"]),
+        "activations_per_batch": readable_size(memory["activation_bytes_per_batch"]),
+        **{key: readable_size(training[key]) for key in (
+            "params_bytes", "gradients_bytes", "optimizer_bytes", "input_bytes",
+            "activation_bytes", "total_bytes")},
+    }  # fmt: skip
+
+
+def diagram_svg(text: str, *, source: str) -> bytes:
+    """The diagram ``archplan plot`` draws, as SVG; raises the spec's ArchplanError."""
+    from archplan.report.diagram import render  # Graphviz bindings: only when drawing
+
+    return render(parse_text(text, source).trace, "svg")
+
+
+def fix_view(text: str, *, source: str) -> dict[str, Any]:
+    """``archplan fix``'s ranked repairs of the spec in ``text``, each with its whole spec."""
+    from archplan.planner.fix import find_fixes
+
+    try:
+        data = parse_json(text, source)
+        parse_spec(data, source=source)
+    except ArchplanError as error:
+        return error_view(error)
+    report = find_fixes(data, source=source)
+    if report.refusal is None:
+        return {"ok": True, "refusal": None, "fixes": [], "tried": report.tried}
+    fixes = [
+        {
+            "rank": rank,
+            "changes": [visible_lines(edit.description) for edit in fix.edits],
+            "params": fix.params,
+            "macs": fix.macs,
+            "output_shape": format_shape(fix.trace.output_shape),
+            "spec": spec_text(fix.data),
+        }
+        for rank, fix in enumerate(report.fixes[:FIXES_SHOWN], start=1)
+    ]
+    return {
+        "ok": True,
+        "refusal": visible_lines(str(report.refusal)),
+        "fixes": fixes,
+        "found": len(report.fixes),
+        "tried": report.tried,
+    }
+
+
+def spec_text(data: dict[str, Any]) -> str:
+    """A spec's JSON as the editor shows it and as a saved file holds it: one layer a line."""
+    layers = data.get("layers")
+    if not isinstance(layers, list):
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    head = {key: value for key, value in data.items() if key != "layers"}
+    lines = [f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}," for key, value in
+             head.items() if key != "training"]  # fmt: skip
+    rows = ",\n".join(f"    {json.dumps(layer, ensure_ascii=False)}" for layer in layers)
+    lines.append(f'  "layers": [\n{rows}\n  ]' + ("," if "training" in head else ""))
+    if "training" in head:
+        training = json.dumps(head["training"], indent=2, ensure_ascii=False)
+        lines.append('  "training": ' + training.replace("\n", "\n  "))
+    return "{\n" + "\n".join(lines) + "\n}\n"
+
+
+def compare_view(specs: list[tuple[str, str]], *, dtype: str, batch: Any) -> dict[str, Any]:
+    """``archplan compare`` of the specs given as (source, text): each row's values, the best
+    starred; a spec that does not trace is named in one line."""
+    from archplan.report.compare import ROWS, best, compared
+
+    size = bytes_per_value(dtype)
+    chosen_batch = batch_size(batch)
+    traces = []
+    for source, text in specs:
+        try:
+            traces.append((source, parse_text(text, source).trace))
+        except ArchplanError as error:
+            return error_view(error)
+    networks = compared(traces, bytes_per_value=size, batch_size=chosen_batch)
+    rows = [
+        {
+            "label": row.label,
+            "values": [row.text(row.value(network)) for network in networks],
+            "best": sorted(best(row, networks)),
+        }
+        for row in ROWS
+    ]
+    return {
+        "ok": True,
+        "networks": [visible_lines(network.label) for network in networks],
+        "rows": rows,
+        "batch_sizes": [network.memory.batch_size for network in networks],
+    }
