@@ -18,10 +18,10 @@ import pytest
 pytest.importorskip("starlette", reason="archplan serve needs the serve extra")
 pytest.importorskip("httpx2", reason="Starlette's TestClient needs httpx2")
 
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
-from archplan.serve.app import MAX_BODY_BYTES, create_app  # noqa: E402
-from tests.conftest import ROOT, SPECS  # noqa: E402
+from archplan.serve.app import MAX_BODY_BYTES, create_app
+from tests.conftest import ROOT, SPECS
 
 TUTORIAL = (SPECS / "tutorial-convnet.json").read_text(encoding="utf-8")
 RESIDUAL = (ROOT / "examples" / "impossible-residual.json").read_text(encoding="utf-8")
