@@ -6,6 +6,7 @@ commands never load them.
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -53,12 +54,31 @@ def serve(target: TargetArg = Path("."), port: PortOpt = 8321, open_page: OpenOp
         ) from None
     folder, initial = served(target)
     app = create_app(folder, initial=initial, host=HOST)
-    config = uvicorn.Config(app, host=HOST, port=port, log_level="warning", access_log=False)
+    listening = _bind(port)
+    port = listening.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
     if open_page:
         _open_when_up(server, port)
     typer.echo(f"archplan serve: {folder.resolve()} at http://{HOST}:{port}/ (Ctrl+C stops it)")
-    server.run()
+    server.run(sockets=[listening])
+
+
+def _bind(port: int) -> socket.socket:
+    """The listening socket on 127.0.0.1 (bound here, so a busy port is one line, and port 0
+    is a free port whose number is printed)."""
+    listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind((HOST, port))
+    except OSError as error:
+        listening.close()
+        raise ArchplanError(
+            f"--port {port}: cannot listen on {HOST}:{port} ({error.strerror}); choose another "
+            "port, or --port 0 for any free one"
+        ) from None
+    listening.listen(128)
+    return listening
 
 
 def _open_when_up(server: object, port: int) -> None:

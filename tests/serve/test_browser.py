@@ -21,6 +21,7 @@ pytest.importorskip("starlette", reason="archplan serve needs the serve extra")
 pytest.importorskip("selenium", reason="the browser test needs selenium")
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -78,12 +79,31 @@ def browser(folder: Path) -> Iterator[tuple[Any, str]]:
 
 
 def until(driver: Any, check: Callable[[], Any], what: str) -> Any:
-    return WebDriverWait(driver, WAIT).until(lambda _: check(), message=f"waited for {what}")
+    """Wait for ``check``; an element redrawn meanwhile (stale) is looked up again."""
+    wait = WebDriverWait(driver, WAIT, ignored_exceptions=(StaleElementReferenceException,))
+    return wait.until(lambda _: check(), message=f"waited for {what}")
 
 
 def cell(driver: Any, row: int, column: int) -> str:
-    found = driver.find_elements(By.CSS_SELECTOR, f"#trace tbody tr:nth-child({row + 1}) td")
-    return str(found[column].text) if len(found) > column else ""
+    """A table cell's text, read in one step (the table may be redrawn at any moment)."""
+    script = (
+        "const row = document.querySelectorAll('#trace tbody tr')[arguments[0]];"
+        "return row && row.cells[arguments[1]] ? row.cells[arguments[1]].textContent : '';"
+    )
+    return str(driver.execute_script(script, row, column))
+
+
+def click(driver: Any, css: str, what: str) -> None:
+    """Click the first element ``css`` finds, once it is there (looked up again if redrawn)."""
+
+    def clicked() -> bool:
+        found = driver.find_elements(By.CSS_SELECTOR, css)
+        if not found:
+            return False
+        found[0].click()
+        return True
+
+    until(driver, clicked, what)
 
 
 def type_over(driver: Any, old: str, new: str, *, occurrence: int = 0) -> None:
@@ -127,9 +147,9 @@ def test_edit_break_fix_plan_compare_save_and_reload(
     error = driver.find_element(By.ID, "error")
     until(driver, lambda: error.is_displayed() and "layers[2]" in error.text, "the error line")
     assert driver.find_elements(By.CSS_SELECTOR, "#trace tr.refused")
-    fixes = until(driver, lambda: driver.find_elements(By.CSS_SELECTOR, "button.fix"), "fixes")
+    until(driver, lambda: driver.find_elements(By.CSS_SELECTOR, "button.fix"), "fixes")
     shoot(driver, "serve-fix.png")
-    fixes[0].click()
+    click(driver, "button.fix", "the first fix")
     until(driver, lambda: not error.is_displayed(), "the fixed spec")
     assert json.loads(driver.find_element(By.ID, "editor").get_attribute("value"))["layers"]
     assert driver.find_element(By.ID, "undo").is_displayed()
@@ -143,13 +163,12 @@ def test_edit_break_fix_plan_compare_save_and_reload(
     until(driver, lambda: driver.find_elements(By.CSS_SELECTOR, "#pareto-plot circle"), "a plot")
     assert "fit" in driver.find_element(By.ID, "plan-summary").text
     shoot(driver, "serve-plan.png")
-    driver.find_element(By.CSS_SELECTOR, "button.chosen").click()
+    click(driver, "button.chosen", "the first network chosen")
     until(driver, lambda: driver.find_element(By.ID, "panel-edit").is_displayed(), "the editor")
-    until(driver, lambda: cell(driver, 0, 1).startswith("stem") or cell(driver, 0, 1), "a row")
-    params = int(cell(driver, 0, 6).replace(",", "") or 0)
-    assert params > 0
     name = driver.find_element(By.ID, "save-path").get_attribute("value")
-    assert name.endswith(".json")
+    title = driver.find_element(By.ID, "title")
+    until(driver, lambda: f"{title.text}.json" == name, "the chosen network's table")
+    assert int(cell(driver, 0, 6).replace(",", "")) > 0
 
     # Compare the editor's network with the tutorial's.
     driver.find_element(By.ID, "tab-compare").click()
