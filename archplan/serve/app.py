@@ -1,8 +1,9 @@
 """The web app of ``archplan serve``: a Starlette application over :mod:`archplan.serve.views`.
 
-Routes: the page and its vendored static files; ``/api/trace``, ``/api/diagram``, ``/api/fix``,
-``/api/compare``, ``/api/plan`` and ``/api/plan/{plan}/{rank}`` compute; ``/api/files``,
-``/api/file``, ``/api/mtime`` and ``/api/save`` reach the served folder.
+Routes: the page and its static files; ``/api/trace``, ``/api/diagram``, ``/api/fix``,
+``/api/compare``, ``/api/plan`` and ``/api/plan/{plan}/{rank}`` compute; ``/api/layers`` is the
+layer form's catalogue; ``/api/files``, ``/api/file``, ``/api/mtime`` and ``/api/save`` reach the
+served folder.
 
 Every request is checked before any work: the Host must be this machine's loopback name (a page
 elsewhere cannot rebind a name of its own to 127.0.0.1 and read the answers), an Origin, when the
@@ -23,10 +24,12 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from archplan.errors import ArchplanError
 from archplan.serve.files import ConflictError, Folder
@@ -37,6 +40,7 @@ from archplan.serve.views import (
     diagram_svg,
     error_view,
     fix_view,
+    layer_catalogue,
     trace_view,
 )
 
@@ -145,7 +149,6 @@ def create_app(folder: Path, *, initial: str | None = None, host: str = "127.0.0
     def guarded(handler: Handler, *, post: bool = True) -> Handler:
         async def endpoint(request: Request) -> Response:
             try:
-                check_origin(request, allowed)
                 response = await handler(request)
             except RefusedError as refused:
                 response = problem(refused.message, refused.status)
@@ -206,6 +209,11 @@ def create_app(folder: Path, *, initial: str | None = None, host: str = "127.0.0
         number, rank = request.path_params["plan"], request.path_params["rank"]
         return JSONResponse(await run_in_threadpool(plans.spec, number, rank))
 
+    catalogue = layer_catalogue()
+
+    async def layers(request: Request) -> Response:
+        return JSONResponse({"ok": True, "layers": catalogue})
+
     async def files(request: Request) -> Response:
         listing = await run_in_threadpool(served.listing)
         return JSONResponse(
@@ -237,10 +245,30 @@ def create_app(folder: Path, *, initial: str | None = None, host: str = "127.0.0
         Route("/api/compare", guarded(compare), methods=["POST"]),
         Route("/api/plan", guarded(plan), methods=["POST"]),
         Route("/api/plan/{plan:int}/{rank:int}", guarded(plan_spec), methods=["GET"]),
+        Route("/api/layers", guarded(layers), methods=["GET"]),
         Route("/api/files", guarded(files), methods=["GET"]),
         Route("/api/file", guarded(read), methods=["GET"]),
         Route("/api/mtime", guarded(mtime), methods=["GET"]),
         Route("/api/save", guarded(save), methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, middleware=[Middleware(LoopbackOnly, allowed=allowed)])
+
+
+class LoopbackOnly:
+    """Every request, the static files' too, passes :func:`check_origin` first."""
+
+    def __init__(self, app: ASGIApp, allowed: frozenset[str]) -> None:
+        self.app = app
+        self.allowed = allowed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            try:
+                check_origin(Request(scope), self.allowed)
+            except RefusedError as refused:
+                response = problem(refused.message, refused.status)
+                response.headers.update(SECURITY_HEADERS)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -212,3 +212,42 @@ def compare_view(specs: list[tuple[str, str]], *, dtype: str, batch: Any) -> dic
         "rows": rows,
         "batch_sizes": [network.memory.batch_size for network in networks],
     }
+
+
+STARTER_VALUES: dict[str, Any] = {
+    "filters": 16, "kernel_size": 3, "units": 64, "activation": "relu", "rate": 0.25,
+    "pool_size": 2, "target_shape": [-1], "scale": 0.00392156862745098, "height": 24,
+    "width": 24, "factor": 0.1, "height_factor": 0.1, "width_factor": 0.1,
+}  # fmt: skip
+"""A value for each argument a new layer must have, so that an added layer starts out valid
+(a merge's ``inputs`` is left to the user: it names layers of their network)."""
+
+
+def layer_catalogue() -> list[dict[str, Any]]:
+    """Every layer type the spec format knows, from its JSON Schema: the type's Keras name, its
+    description's first line, its arguments (default, allowed values) and a starter layer."""
+    from archplan.schema.network import network_json_schema
+
+    schema = network_json_schema()
+    mapping = schema["properties"]["layers"]["items"]["discriminator"]["mapping"]
+    catalogue: dict[str, dict[str, Any]] = {}
+    for reference in mapping.values():
+        definition = schema["$defs"][reference.rsplit("/", 1)[-1]]
+        properties = definition["properties"]
+        kind = properties["type"].get("enum", [properties["type"].get("const")])[0]
+        if kind in catalogue:
+            continue
+        required = [name for name in definition.get("required", []) if name != "type"]
+        starter: dict[str, Any] = {"type": kind}
+        starter.update({name: STARTER_VALUES[name] for name in required if name in STARTER_VALUES})
+        catalogue[kind] = {
+            "type": kind,
+            "description": (definition.get("description") or "").split("\n", 1)[0],
+            "arguments": [
+                {"name": name, "required": name in required, "default": spec.get("default"),
+                 "choices": spec.get("enum")}
+                for name, spec in properties.items() if name != "type"
+            ],
+            "starter": starter,
+        }  # fmt: skip
+    return sorted(catalogue.values(), key=lambda entry: str(entry["type"]))

@@ -334,6 +334,29 @@ def test_a_request_from_elsewhere_is_refused(
     assert expected in response.json()["error"]
 
 
+@pytest.mark.parametrize("url", ["/", "/static/app.js", "/api/files"])
+def test_another_host_gets_nothing_not_even_the_static_files(client: TestClient, url: str) -> None:
+    response = client.get(url, headers={"host": "rebound.example:8321"})
+    assert response.status_code == 403
+    assert "127.0.0.1 or localhost" in response.json()["error"]
+
+
+def test_the_layer_catalogue_offers_every_type_with_a_valid_starter(client: TestClient) -> None:
+    from archplan.layers import all_layer_classes
+
+    layers = client.get("/api/layers").json()["layers"]
+    kinds = {entry["type"] for entry in layers}
+    assert kinds == {cls.__name__ for cls in all_layer_classes()}
+    conv = next(entry for entry in layers if entry["type"] == "Conv2D")
+    padding = next(arg for arg in conv["arguments"] if arg["name"] == "padding")
+    assert (padding["default"], padding["choices"]) == ("valid", ["valid", "same"])
+    from archplan.schema import parse_spec
+
+    for entry in layers:  # each starter is a valid layer (a merge's inputs are the user's)
+        if not any(arg["name"] == "inputs" and arg["required"] for arg in entry["arguments"]):
+            parse_spec({"input": {"shape": [32, 32, 3]}, "layers": [entry["starter"]]})
+
+
 def test_the_pages_own_origin_is_answered(client: TestClient) -> None:
     response = client.post("/api/trace", json={"text": TUTORIAL}, headers={"origin": BASE})
     assert response.json()["ok"] is True

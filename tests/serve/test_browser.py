@@ -202,3 +202,31 @@ def test_edit_break_fix_plan_compare_save_and_reload(
     (folder / "tutorial-convnet.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
     until(driver, lambda: cell(driver, 0, 4) == "(64, 64, 64)", "the reloaded file")
     assert "Reloaded tutorial-convnet.json" in banner.text
+
+    # The layer form: change an argument, reorder, remove, add a layer and an argument.
+    driver.find_element(By.ID, "view-form").click()
+    cards = "#layer-form .layer-card"
+    until(driver, lambda: len(driver.find_elements(By.CSS_SELECTOR, cards)) == 12, "the form")
+    filters = driver.find_element(By.CSS_SELECTOR, f"{cards} input[data-argument='filters']")
+    filters.send_keys(Keys.CONTROL, "a")
+    filters.send_keys("8", Keys.ENTER)
+    until(driver, lambda: cell(driver, 0, 6) == "224", "the first layer with 8 filters")
+    pool = f"{cards}[data-index='2'] button[data-action='move up']"
+    click(driver, pool, "move the pooling up")
+    until(driver, lambda: "MaxPooling2D" in cell(driver, 1, 1), "the pooling moved up")
+    assert cell(driver, 1, 4) == "(32, 32, 8)"
+    click(driver, f"{cards}[data-index='1'] button[data-action='remove']", "remove it")
+    until(driver, lambda: "MaxPooling2D" not in cell(driver, 1, 1), "the pooling removed")
+    driver.find_element(By.CSS_SELECTOR, "#add-layer-type option[value='Dropout']").click()
+    click(driver, "#add-layer", "add a Dropout layer")
+    until(driver, lambda: "Dropout" in cell(driver, 11, 1), "the added layer")
+    first = driver.find_element(By.CSS_SELECTOR, f"{cards}[data-index='0'] select.add-argument")
+    first.find_element(By.CSS_SELECTOR, "option[value='strides']").click()
+    strides = f"{cards}[data-index='0'] input[data-argument='strides']"
+    until(driver, lambda: driver.find_elements(By.CSS_SELECTOR, strides), "the strides field")
+    shoot(driver, "serve-form.png")
+    spec = json.loads(driver.find_element(By.ID, "editor").get_attribute("value"))
+    assert spec["layers"][0]["filters"] == 8
+    assert spec["layers"][0]["strides"] == [1, 1]
+    assert spec["layers"][-1] == {"type": "Dropout", "rate": 0.25}
+    assert len(spec["layers"]) == 12

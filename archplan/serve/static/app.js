@@ -14,6 +14,7 @@ const state = {
   fix: { busy: false, again: false },
   undoText: null,
   files: [],
+  catalogue: {},     // layer type -> its arguments and a starter layer (the form's)
 };
 // Keystroke-to-redrawn-table times in ms, newest last (benchmarks/serve_speed.py reads them).
 window.archplanTimings = [];
@@ -219,6 +220,147 @@ function applyText(text, undoable) {
   if (undoable) { state.undoText = editor.value; $("undo").hidden = false; }
   editor.value = text;
   redraw(performance.now());
+  drawForm();
+}
+
+// ---- the layer form: add, remove, reorder, change an argument --------------------------------
+// It edits the editor's JSON (parsed as data, never run) and writes it back, a layer a line.
+
+function compact(value) {
+  if (Array.isArray(value)) return `[${value.map(compact).join(", ")}]`;
+  if (value !== null && typeof value === "object") {
+    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${compact(v)}`).join(", ")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function specText(data) {
+  const lines = [];
+  for (const [key, value] of Object.entries(data)) {
+    if (key !== "layers" && key !== "training") lines.push(`  ${JSON.stringify(key)}: ${compact(value)},`);
+  }
+  const rows = data.layers.map((layer) => `    ${compact(layer)}`).join(",\n");
+  const training = "training" in data;
+  lines.push(`  "layers": [\n${rows}\n  ]${training ? "," : ""}`);
+  if (training) lines.push(`  "training": ${JSON.stringify(data.training, null, 2).replace(/\n/g, "\n  ")}`);
+  return `{\n${lines.join("\n")}\n}\n`;
+}
+
+function editorData() {
+  try {
+    const data = JSON.parse($("editor").value);
+    return data && typeof data === "object" && Array.isArray(data.layers) ? data : null;
+  } catch (error) { return null; }
+}
+
+function option(value, label) { const o = el("option", label); o.value = value; return o; }
+
+function editLayers(change, rebuild) {
+  const data = editorData();
+  if (!data) return;
+  change(data.layers);
+  $("editor").value = specText(data);
+  redraw(performance.now());
+  if (rebuild) drawForm();
+}
+
+function parseValue(text) {
+  if (text.trim() === "") return undefined;
+  try { return JSON.parse(text); } catch (error) { return text; }
+}
+
+function newValue(argument, index) {
+  if (argument.default !== null && argument.default !== undefined) return argument.default;
+  if (argument.choices) return argument.choices[0];
+  if (argument.name === "name") return `layer_${index}`;
+  return argument.name === "inputs" ? [] : 1;
+}
+
+function drawForm() {
+  const box = $("layer-form");
+  if (box.hidden) return;
+  const data = editorData();
+  if (!data) {
+    box.replaceChildren(el("p", "The text is not a JSON spec with a layers list yet; fix it in the text view to use the form.", "muted"));
+    return;
+  }
+  const cards = data.layers.map((layer, index) => {
+    const card = el("div", null, "layer-card");
+    card.dataset.index = index;
+    const head = el("div", null, "layer-head");
+    head.append(el("span", String(index), "muted"), el("strong", String(layer.type)));
+    const last = data.layers.length - 1;
+    for (const [label, title, action, off] of [
+      ["↑", "move up", () => editLayers((l) => l.splice(index - 1, 0, l.splice(index, 1)[0]), true), index === 0],
+      ["↓", "move down", () => editLayers((l) => l.splice(index + 1, 0, l.splice(index, 1)[0]), true), index === last],
+      ["✕", "remove", () => editLayers((l) => l.splice(index, 1), true), false],
+    ]) {
+      const button = el("button", label, "small");
+      button.type = "button"; button.title = title; button.disabled = off;
+      button.dataset.action = title;
+      button.addEventListener("click", action);
+      head.append(button);
+    }
+    card.append(head);
+    for (const [key, value] of Object.entries(layer)) {
+      if (key === "type") continue;
+      const row = el("label", null, "argument");
+      const input = el("input");
+      input.value = typeof value === "string" ? value : compact(value);
+      input.dataset.argument = key;
+      input.addEventListener("change", () => {
+        const parsed = parseValue(input.value);
+        editLayers((l) => { if (parsed === undefined) delete l[index][key]; else l[index][key] = parsed; }, parsed === undefined);
+      });
+      row.append(el("span", key), input);
+      card.append(row);
+    }
+    const entry = state.catalogue[layer.type];
+    const missing = entry ? entry.arguments.filter((a) => !(a.name in layer)) : [];
+    if (missing.length) {
+      const select = el("select", null, "add-argument");
+      select.append(option("", "+ argument"));
+      for (const a of missing) {
+        const shown = a.default === null || a.default === undefined ? a.name : `${a.name} (default ${compact(a.default)})`;
+        select.append(option(a.name, shown));
+      }
+      select.addEventListener("change", () => {
+        const argument = missing.find((a) => a.name === select.value);
+        if (argument) editLayers((l) => { l[index][argument.name] = newValue(argument, index); }, true);
+      });
+      card.append(select);
+    }
+    return card;
+  });
+  const adder = el("div", null, "bar");
+  const types = el("select");
+  types.id = "add-layer-type";
+  for (const entry of Object.values(state.catalogue)) {
+    const o = option(entry.type, entry.type);
+    o.title = entry.description;
+    types.append(o);
+  }
+  const add = el("button", "Add layer");
+  add.type = "button"; add.id = "add-layer";
+  add.addEventListener("click", () => {
+    const entry = state.catalogue[types.value];
+    if (entry) editLayers((l) => l.push(structuredClone(entry.starter)), true);
+  });
+  adder.append(types, add);
+  box.replaceChildren(...cards, adder);
+}
+
+function selectView(form) {
+  $("view-text").classList.toggle("active", !form);
+  $("view-form").classList.toggle("active", form);
+  $("editor").hidden = form;
+  $("layer-form").hidden = !form;
+  drawForm();
+}
+
+async function loadCatalogue() {
+  const answer = await api("/api/layers");
+  if (answer.ok) for (const entry of answer.layers) state.catalogue[entry.type] = entry;
 }
 
 // ---- files: open, save, reload ---------------------------------------------------------------
@@ -254,6 +396,7 @@ async function openFile(path) {
   $("editor").value = answer.text;
   $("undo").hidden = true;
   redraw(performance.now());
+  drawForm();
 }
 
 async function save(replace, mtime) {
@@ -444,6 +587,9 @@ async function start() {
   $("save").addEventListener("click", () => save(false));
   $("undo").addEventListener("click", () => { $("undo").hidden = true; applyText(state.undoText, false); });
   $("plan-form").addEventListener("submit", runPlan);
+  $("view-text").addEventListener("click", () => selectView(false));
+  $("view-form").addEventListener("click", () => selectView(true));
+  await loadCatalogue();
   $("compare-run").addEventListener("click", runCompare);
   const listing = await listFiles();
   if (listing && listing.initial) await openFile(listing.initial);
