@@ -10,8 +10,9 @@ elsewhere cannot rebind a name of its own to 127.0.0.1 and read the answers), an
 browser sends one, must be this server's own, a POST must say it holds JSON (which no plain form
 from another site can send without the browser asking first) and hold at most
 :data:`MAX_BODY_BYTES`. A refusal is one line of JSON, ``{"ok": false, "error": ...}``; nothing
-the page sends can stop the server. Work that may take seconds (fix, plan, the diagram) runs in a
-worker thread, so the table keeps answering meanwhile.
+the page sends can stop the server. Every computation (trace, fix, plan, the diagram) runs in a
+worker thread, so a slow one (a fix search, a huge paste) holds up no other request. An
+unexpected exception is a bug: it is answered in one line too, and the server keeps serving.
 """
 
 from __future__ import annotations
@@ -160,6 +161,11 @@ def create_app(folder: Path, *, initial: str | None = None, host: str = "127.0.0
                 response = problem(str(bad))
             except ArchplanError as error:
                 response = JSONResponse(error_view(error))
+            except Exception as bug:  # a bug in archplan: said so, and the server keeps serving
+                message = (
+                    f"archplan serve hit a bug ({type(bug).__name__}: {bug}); please report it"
+                )
+                response = problem(message, 500)
             response.headers.update(SECURITY_HEADERS)
             response.headers["Cache-Control"] = "no-store"
             return response
@@ -171,7 +177,8 @@ def create_app(folder: Path, *, initial: str | None = None, host: str = "127.0.0
 
     async def trace(request: Request) -> Response:
         data = await json_body(request)
-        view = trace_view(
+        view = await run_in_threadpool(
+            trace_view,
             _text(data),
             source=_source(data),
             dtype=str(data.get("dtype", "float32")),

@@ -25,6 +25,11 @@ from archplan.schema.files import parse_json
 
 FIXES_SHOWN = 10
 """Fixes offered as buttons: the best ones, as ``archplan fix`` lists them."""
+MAX_FIX_LAYERS = 1_000
+"""The largest spec the page looks for fixes of: the search traces up to 1,500 edited specs, a
+few seconds for ResNet-50's 176 layers, far too long for a spec pasted with tens of thousands."""
+MAX_DIAGRAM_LAYERS = 1_000
+"""The largest spec the page draws: Graphviz' layout of more boxes takes minutes."""
 _LAYER_INDEX = re.compile(r"layers\[(\d+)\]")
 
 
@@ -133,7 +138,13 @@ def diagram_svg(text: str, *, source: str) -> bytes:
     """The diagram ``archplan plot`` draws, as SVG; raises the spec's ArchplanError."""
     from archplan.report.diagram import render  # Graphviz bindings: only when drawing
 
-    return render(parse_text(text, source).trace, "svg")
+    trace = parse_text(text, source).trace
+    if len(trace.layers) > MAX_DIAGRAM_LAYERS:
+        raise ArchplanError(
+            f"{source}: {len(trace.layers):,} layers, more than the page draws "
+            f"({MAX_DIAGRAM_LAYERS:,}); archplan plot {source} -o network.svg draws it"
+        )
+    return render(trace, "svg")
 
 
 def fix_view(text: str, *, source: str) -> dict[str, Any]:
@@ -142,9 +153,13 @@ def fix_view(text: str, *, source: str) -> dict[str, Any]:
 
     try:
         data = parse_json(text, source)
-        parse_spec(data, source=source)
+        network = parse_spec(data, source=source)
     except ArchplanError as error:
         return error_view(error)
+    if len(network.layers) > MAX_FIX_LAYERS:
+        message = (f"{len(network.layers):,} layers, more than the page looks for fixes in "
+                   f"({MAX_FIX_LAYERS:,}); run archplan fix on the file")  # fmt: skip
+        return {"ok": False, "error": message, "layer": None, "fixable": False}
     report = find_fixes(data, source=source)
     if report.refusal is None:
         return {"ok": True, "refusal": None, "fixes": [], "tried": report.tried}

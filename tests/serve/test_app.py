@@ -21,7 +21,7 @@ pytest.importorskip("httpx2", reason="Starlette's TestClient needs httpx2")
 from starlette.testclient import TestClient
 
 from archplan.serve.app import MAX_BODY_BYTES, create_app
-from tests.conftest import ROOT, SPECS
+from tests.conftest import ROOT, SPECS, chain
 
 TUTORIAL = (SPECS / "tutorial-convnet.json").read_text(encoding="utf-8")
 RESIDUAL = (ROOT / "examples" / "impossible-residual.json").read_text(encoding="utf-8")
@@ -399,6 +399,31 @@ def test_a_malformed_request_is_one_line(client: TestClient, body: bytes, expect
     assert expected in response.json()["error"]
 
 
+def test_a_spec_too_large_to_fix_or_draw_here_says_where_to_go(client: TestClient) -> None:
+    layers = [{"type": "Identity"}] * 1_000 + [{"type": "MaxPooling2D", "pool_size": 64}]
+    text = json.dumps(chain(*layers))
+    view = post(client, "/api/trace", {"text": text})
+    assert (view["layer"], view["fixable"]) == (1_000, True)
+    assert "run archplan fix on the file" in post(client, "/api/fix", {"text": text})["error"]
+    drawn = json.dumps(chain(*[{"type": "Identity"}] * 1_001))
+    assert "archplan plot" in post(client, "/api/diagram", {"text": drawn})["error"]
+
+
+def test_a_bug_is_one_line_and_the_server_keeps_serving(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("archplan.serve.app.compare_view", broken)
+    response = client.post("/api/compare", json={"specs": [{"text": TUTORIAL}] * 2})
+    assert response.status_code == 500
+    assert response.json()["error"] == (
+        "archplan serve hit a bug (RuntimeError: boom); please report it"
+    )
+    assert post(client, "/api/trace", {"text": TUTORIAL})["ok"] is True
+
+
 def test_compare_refuses_a_single_spec(client: TestClient) -> None:
     assert "two to eight" in post(client, "/api/compare", {"specs": [{"text": TUTORIAL}]})["error"]
 
@@ -408,22 +433,13 @@ def test_compare_refuses_a_single_spec(client: TestClient) -> None:
 
 def test_the_real_server_answers_on_loopback_and_stops(folder: Path) -> None:
     import httpx2
-    import uvicorn
 
-    app = create_app(folder)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        for _ in range(200):
-            if server.started:
-                break
-            threading.Event().wait(0.02)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        with httpx2.Client(base_url=f"http://127.0.0.1:{port}") as http:
-            view = http.post("/api/trace", json={"text": TUTORIAL}).json()
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    from archplan.serve.running import running
+
+    with running(create_app(folder)) as url, httpx2.Client(base_url=url) as http:
+        assert url.startswith("http://127.0.0.1:")
+        view = http.post("/api/trace", json={"text": TUTORIAL}).json()
+        served = threading.enumerate()
     assert view["trace"]["total_params"] == 631_658
-    assert not thread.is_alive()
+    assert "archplan-serve" in {thread.name for thread in served}
+    assert "archplan-serve" not in {thread.name for thread in threading.enumerate()}
