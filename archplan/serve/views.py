@@ -25,6 +25,9 @@ from archplan.schema.files import parse_json
 
 FIXES_SHOWN = 10
 """Fixes offered as buttons: the best ones, as ``archplan fix`` lists them."""
+MAX_LAYERS = 5_000
+"""The largest spec the page traces: a table of more rows is no longer read, and each keystroke
+would cost a second; ``archplan trace`` takes any size."""
 MAX_FIX_LAYERS = 1_000
 """The largest spec the page looks for fixes of: the search traces up to 1,500 edited specs, a
 few seconds for ResNet-50's 176 layers, far too long for a spec pasted with tens of thousands."""
@@ -49,6 +52,12 @@ class Parsed:
 def parse_text(text: str, source: str) -> Parsed:
     """The spec in ``text``; raises the ArchplanError the CLI would print for the same file."""
     data = parse_json(text, source)
+    layers = data.get("layers") if isinstance(data, dict) else None
+    if isinstance(layers, list) and len(layers) > MAX_LAYERS:
+        raise ArchplanError(
+            f"{source}: {len(layers):,} layers, more than the page traces as you type "
+            f"({MAX_LAYERS:,}); archplan trace {source} traces it"
+        )
     network = parse_spec(data, source=source, default_name=_stem(source))
     try:
         trace = trace_network(network)

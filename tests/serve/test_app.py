@@ -409,6 +409,15 @@ def test_a_spec_too_large_to_fix_or_draw_here_says_where_to_go(client: TestClien
     assert "archplan plot" in post(client, "/api/diagram", {"text": drawn})["error"]
 
 
+def test_a_spec_of_too_many_layers_for_the_page_is_one_line(client: TestClient) -> None:
+    text = json.dumps(chain(*[{"type": "Identity"}] * 5_001))
+    view = post(client, "/api/trace", {"text": text, "path": "big.json"})
+    assert view["error"] == (
+        "big.json: 5,001 layers, more than the page traces as you type (5,000); "
+        "archplan trace big.json traces it"
+    )
+
+
 def test_a_bug_is_one_line_and_the_server_keeps_serving(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
