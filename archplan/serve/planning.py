@@ -24,7 +24,7 @@ from archplan.planner.quantities import (
     parse_input_shape,
     parse_range,
 )
-from archplan.planner.search import SearchResult, search
+from archplan.planner.search import Candidate, SearchResult, search
 from archplan.planner.written import spec_data
 from archplan.report.plan import candidate_record, chosen_description, limits_line, nothing_fits
 from archplan.serve.views import BadRequestError, spec_text
@@ -36,6 +36,8 @@ MAX_SAMPLES = 20_000
 """The most points per family one request may ask for (the default is 3,000)."""
 MAX_POINTS = 2_000
 """Points sent to the plot: the best ones (the front is always among the first)."""
+POINT_KEYS = ("rank", "family", "name", "params", "macs", "training_memory_bytes", "pareto")
+"""What the plot and the list of chosen networks show of each point (``plan --json``'s keys)."""
 FIELDS = {
     "input": ("--input", parse_input_shape),
     "max_params": ("--max-params", parse_count),
@@ -108,6 +110,11 @@ def overrides(form: Mapping[str, Any]) -> Overrides:
     )
 
 
+def _point(candidate: Candidate, rank: int, on_front: bool) -> dict[str, Any]:
+    record = candidate_record(candidate, rank=rank, on_front=on_front)
+    return {key: record[key] for key in POINT_KEYS}
+
+
 class Plans:
     """The latest searches, by number, for opening their points' specs; safe across threads."""
 
@@ -127,12 +134,8 @@ class Plans:
             self._results[number] = result
             while len(self._results) > KEPT:
                 self._results.popitem(last=False)
-        points = [
-            candidate_record(c, rank=rank, on_front=front)
-            for rank, (c, front) in enumerate(
-                zip(result.ranked[:MAX_POINTS], result.on_front, strict=False), start=1
-            )
-        ]
+        plotted = zip(result.ranked[:MAX_POINTS], result.on_front, strict=False)
+        points = [_point(c, rank, front) for rank, (c, front) in enumerate(plotted, start=1)]
         return {
             "ok": True,
             "plan": number,
