@@ -7,7 +7,8 @@ served folder.
 
 Every request is checked before any work: the Host must be this machine's loopback name (a page
 elsewhere cannot rebind a name of its own to 127.0.0.1 and read the answers), an Origin, when the
-browser sends one, must be this server's own, a POST must say it holds JSON (which no plain form
+browser sends one, must be this server's own (and so must the browser's Sec-Fetch-Site, for the
+API), a POST must say it holds JSON (which no plain form
 from another site can send without the browser asking first) and hold at most
 :data:`MAX_BODY_BYTES`. A refusal is one line of JSON, ``{"ok": false, "error": ...}``; nothing
 the page sends can stop the server. Every computation (trace, fix, plan, the diagram) runs in a
@@ -97,6 +98,13 @@ def check_origin(request: Request, allowed: frozenset[str]) -> None:
             403,
             f"a request from {origin!r}: archplan serve answers only its own "
             "page; open the address it printed",
+        )
+    site = request.headers.get("sec-fetch-site")
+    if request.url.path.startswith("/api/") and site not in (None, "same-origin", "none"):
+        raise RefusedError(
+            403,
+            f"a {site} request: archplan serve answers only its own page; open the address "
+            "it printed",
         )
 
 

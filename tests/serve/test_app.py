@@ -321,6 +321,8 @@ def test_save_refuses_what_it_cannot_write_safely(
         ({"host": "evil.example:8321"}, 403, "Host 'evil.example:8321'"),
         ({"host": "rebound.example"}, 403, "127.0.0.1 or localhost"),
         ({"content-type": "text/plain"}, 415, "application/json"),
+        ({"sec-fetch-site": "same-site"}, 403, "a same-site request"),
+        ({"sec-fetch-site": "cross-site"}, 403, "a cross-site request"),
     ],
 )
 def test_a_request_from_elsewhere_is_refused(

@@ -69,6 +69,10 @@ function banner(text, actions) {
     button.addEventListener("click", () => { banner(""); action(); });
     box.append(button);
   }
+  const close = el("button", "✕", "small");
+  close.type = "button"; close.title = "dismiss"; close.id = "banner-close";
+  close.addEventListener("click", () => banner(""));
+  box.append(close);
   $("banner").hidden = !text;
 }
 
@@ -587,6 +591,9 @@ async function start() {
   $("save").addEventListener("click", () => save(false));
   $("undo").addEventListener("click", () => { $("undo").hidden = true; applyText(state.undoText, false); });
   $("plan-form").addEventListener("submit", runPlan);
+  document.addEventListener("keydown", (event) => {
+    if ((event.ctrlKey || event.metaKey) && event.key === "s") { event.preventDefault(); save(false); }
+  });
   $("view-text").addEventListener("click", () => selectView(false));
   $("view-form").addEventListener("click", () => selectView(true));
   await loadCatalogue();
