@@ -34,6 +34,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from archplan.errors import ArchplanError
+from archplan.schema.files import nesting_depth
 from archplan.serve.files import ConflictError, Folder
 from archplan.serve.planning import Plans
 from archplan.serve.views import (
@@ -48,12 +49,14 @@ from archplan.serve.views import (
 
 MAX_BODY_BYTES = 4 * 2**20
 """The largest request: a spec of tens of thousands of layers; a bigger paste is refused."""
+MAX_REQUEST_DEPTH = 8
+"""The page's requests nest three levels (compare: specs, each an object); a spec is a string."""
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
 EDITOR_SOURCE = "spec"
 """What messages call a spec the editor holds that is not (yet) a file."""
 STATIC = resources.files("archplan.serve") / "static"
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' blob: data:; "
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' blob:; "
     "style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -122,7 +125,10 @@ async def json_body(request: Request) -> dict[str, Any]:
         if len(body) > MAX_BODY_BYTES:
             raise RefusedError(413, _too_large())
     try:
-        data = json.loads(body.decode("utf-8"))
+        text = body.decode("utf-8")
+        if nesting_depth(text) > MAX_REQUEST_DEPTH:  # before Python's parser recurses that deep
+            raise RefusedError(400, "the request nests deeper than the page's requests do")
+        data = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise RefusedError(400, "the request is not JSON; the page sends JSON") from None
     if not isinstance(data, dict):

@@ -8,6 +8,7 @@ disk meanwhile is never overwritten unseen. Every write is atomic.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from archplan.schema.files import MAX_FILE_BYTES, parse_json, read_text
 
 MAX_LISTED = 500
 """Spec files the page lists (the folder's first ones, in name order)."""
+MAX_DEPTH = 3
+"""Subfolder levels the list looks into (``archplan serve ~`` must not walk the whole disk)."""
 SKIPPED = frozenset({".git", ".venv", "node_modules", "__pycache__", "runs"})
 """Folders the list does not walk into."""
 
@@ -64,17 +67,28 @@ class Folder:
         return path.relative_to(self.root).as_posix()
 
     def listing(self) -> list[str]:
-        """The folder's .json files (nested ones too, skipping tool folders), by name."""
+        """The folder's .json files, and those of its subfolders down to :data:`MAX_DEPTH`
+        (hidden and tool folders skipped), by name: the first :data:`MAX_LISTED` of them."""
         found: list[str] = []
-        for path in sorted(self.root.rglob("*.json")):
-            parts = path.relative_to(self.root).parts
-            if any(part in SKIPPED or part.startswith(".") for part in parts):
-                continue
-            if path.is_file() and path.resolve().is_relative_to(self.root):
-                found.append(self.relative(path))
-                if len(found) >= MAX_LISTED:
-                    break
-        return found
+        for folder, subfolders, names in os.walk(self.root):
+            here = Path(folder)
+            depth = len(here.relative_to(self.root).parts)
+            subfolders[:] = sorted(
+                name for name in subfolders
+                if depth < MAX_DEPTH and name not in SKIPPED and not name.startswith(".")
+            )  # fmt: skip
+            found += [self.relative(here / name) for name in names if self._listed(here / name)]
+        return sorted(found)[:MAX_LISTED]
+
+    def _listed(self, path: Path) -> bool:
+        """A visible .json file that is (or links to) a file inside the folder."""
+        name = path.name
+        return (
+            name.lower().endswith(".json")
+            and not name.startswith(".")
+            and path.is_file()
+            and path.resolve().is_relative_to(self.root)
+        )
 
     def read(self, relative: object) -> SpecFile:
         """A spec file's text, read through archplan's one bounded reader."""

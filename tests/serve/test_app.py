@@ -216,6 +216,18 @@ def test_files_lists_the_folders_specs_and_the_one_to_open(client: TestClient) -
     assert view["initial"] == "tutorial-convnet.json"
 
 
+def test_files_lists_subfolders_but_not_hidden_or_tool_ones(
+    client: TestClient, folder: Path
+) -> None:
+    for relative in ("a/one.json", "a/b/c/deep.json", "a/b/c/d/too-deep.json", ".git/x.json",
+                     "runs/r/spec.json", "a/notes.txt"):  # fmt: skip
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).write_text("{}", encoding="utf-8")
+    listed = client.get("/api/files").json()["files"]
+    assert listed == ["a/b/c/deep.json", "a/one.json", "impossible-residual.json",
+                      "tutorial-convnet.json"]  # fmt: skip
+
+
 def test_file_reads_a_spec_with_its_modification_time(client: TestClient, folder: Path) -> None:
     view = client.get("/api/file", params={"path": "tutorial-convnet.json"}).json()
     assert view["text"] == TUTORIAL
@@ -390,6 +402,7 @@ def test_a_huge_paste_without_a_length_is_refused_too(client: TestClient) -> Non
     [
         (b"not json", "not JSON"),
         (b"[1]", "a JSON object"),
+        (b"[" * 100_000 + b"]" * 100_000, "nests deeper"),
         (b'{"text": 5}', "text: send the spec's text as a string"),
         (b'{"text": "{}", "dtype": "int8"}', "dtype 'int8'"),
         (b'{"text": "{}", "batch_size": 0}', "batch size 0"),
