@@ -11,6 +11,7 @@ const state = {
   seq: 0,            // the latest edit's number: only its answer is drawn
   traceAbort: null,
   diagram: { busy: false, again: false },
+  diagramTimer: null,
   fix: { busy: false, again: false },
   undoText: null,
   files: [],
@@ -174,7 +175,16 @@ async function latestOnly(job, work) {
   } finally { job.busy = false; }
 }
 
+// The diagram waits for a pause in typing: Graphviz' layout of a large network takes longer than
+// a keystroke, and would hold up the table's answers while it runs.
+const DIAGRAM_PAUSE_MS = 300;
+
 function scheduleDiagram() {
+  clearTimeout(state.diagramTimer);
+  state.diagramTimer = setTimeout(drawDiagram, DIAGRAM_PAUSE_MS);
+}
+
+function drawDiagram() {
   latestOnly(state.diagram, async () => {
     const answer = await api("/api/diagram", request());
     const box = $("diagram");
