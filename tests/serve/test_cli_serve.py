@@ -87,3 +87,12 @@ def test_the_command_serves_on_loopback_until_stopped() -> None:
             process.stdout.close()
     assert files["initial"] == "tutorial-convnet.json"
     assert Path(files["folder"]) == SPECS
+
+
+def test_without_the_serve_extra_the_command_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "uvicorn", None)
+    result = runner.invoke(app, ["serve", str(SPECS)], env=PLAIN)
+    assert result.exit_code == 2
+    assert "archplan serve needs uvicorn: pip install 'archplan[serve]'" in result.output

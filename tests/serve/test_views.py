@@ -47,3 +47,12 @@ def test_dtypes_cost_their_bytes(dtype: str, size: int) -> None:
 def test_an_unknown_dtype_names_the_choices() -> None:
     with pytest.raises(BadRequestError, match="dtype 'int8': choose one of float16"):
         bytes_per_value("int8")
+
+
+def test_the_resnet50_example_is_keras_resnet50() -> None:
+    """examples/resnet50.json (imported from keras.applications.ResNet50) holds Keras' count."""
+    from archplan.serve.views import parse_text
+
+    text = (ROOT / "examples" / "resnet50.json").read_text(encoding="utf-8")
+    trace = parse_text(text, "resnet50.json").trace
+    assert (len(trace.layers), trace.total_params) == (176, 25_636_712)
