@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SPEC   ?= specs/tutorial-convnet.json
 
-.PHONY: run test test-applications lint typecheck bench clean
+.PHONY: run serve test test-applications lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,21 +22,39 @@ INSTALL_POSTGRES = command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } \
 	|| echo "note: the PostgreSQL test of plan --train skips without initdb (apt-get install postgresql)" >&2
 
+# archplan serve's browser tests drive Debian's headless Chromium (Selenium, /usr/bin/chromedriver):
+# install its packages (as root) when they are missing; without them those tests skip.
+INSTALL_CHROMIUM = { test -x /usr/bin/chromium && test -x /usr/bin/chromedriver; } \
+	|| { command -v apt-get >/dev/null 2>&1 && apt-get update -qq \
+	&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } \
+	|| echo "note: archplan serve's browser tests skip without chromium (apt-get install chromium chromium-driver)" >&2
+
 # The light install: trace and params need only pydantic, typer and rich (plot: graphviz and dot).
 $(VENV)/.core: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	@$(INSTALL_DOT)
 	touch $@
 
-# Everything the tests use: Keras (TensorFlow backend), Pillow, matplotlib, pytest, hypothesis, linters.
+# archplan serve: the light install plus Starlette and uvicorn.
+$(VENV)/.serve: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[serve]"
+	@$(INSTALL_DOT)
+	touch $@ $(VENV)/.core
+
+# Everything the tests use: Keras (TensorFlow backend), Pillow, matplotlib, pytest, hypothesis, linters,
+# and archplan serve's web stack (Starlette, uvicorn) with what its tests drive it by (httpx2, Selenium).
 $(VENV)/.dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[keras,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[keras,dev,serve]"
 	@$(INSTALL_DOT)
 	@$(INSTALL_POSTGRES)
-	touch $@ $(VENV)/.core
+	@$(INSTALL_CHROMIUM)
+	touch $@ $(VENV)/.core $(VENV)/.serve
 
 run: $(VENV)/.core  ## trace the tutorial's network
 	$(BIN)/archplan trace $(SPEC)
+
+serve: $(VENV)/.serve  ## the live page for the tutorial's network, on 127.0.0.1
+	$(BIN)/archplan serve $(SPEC)
 
 test: $(VENV)/.dev  ## the whole test suite, then the linters (code, import layers) and the type checker
 	$(BIN)/python -m pytest
@@ -51,6 +69,7 @@ test-applications: $(VENV)/.dev  ## every Keras Application, imported and compar
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/trace_speed.py
 	$(BIN)/python benchmarks/plan_speed.py
+	$(BIN)/python benchmarks/serve_speed.py
 	$(BIN)/python benchmarks/search_overhead.py --data ../shared/data/cifar10-jpeg.tar.xz
 
 clean:

@@ -53,3 +53,15 @@ def test_the_check_sees_imports_inside_functions(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("def f():\n    import keras\n    importlib.import_module('jax.numpy')\n")
     assert imported_roots(module) == {"keras", "jax"}
+
+
+def test_only_serve_imports_the_web_framework() -> None:
+    """The other commands never load Starlette or uvicorn (the serve extra)."""
+    web = {"starlette", "uvicorn"}
+    allowed = {PACKAGE / "serve", PACKAGE / "cli" / "serve.py"}
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(imported_roots(path) & web)
+        for path in PACKAGE.rglob("*.py")
+        if not ({path, path.parent} & allowed) and imported_roots(path) & web
+    }
+    assert offenders == {}

@@ -123,3 +123,36 @@ def test_the_command_skips_pydantics_plugin_search_unless_told_otherwise(
         capture_output=True, text=True, cwd=ROOT, env=environment, check=True,
     )  # fmt: skip
     assert done.stderr.splitlines()[-1] == expected
+
+
+SERVE_PROBE = """
+import json, sys
+from pathlib import Path
+from starlette.testclient import TestClient
+from archplan.serve.app import create_app
+specs = Path("specs")
+text = (specs / "tutorial-convnet.json").read_text()
+residual = Path("examples/impossible-residual.json").read_text()
+client = TestClient(create_app(specs), base_url="http://127.0.0.1:8321")
+for url, body in [
+    ("/api/trace", {"text": text}), ("/api/trace", {"text": residual}),
+    ("/api/fix", {"text": residual}), ("/api/diagram", {"text": text}),
+    ("/api/compare", {"specs": [{"text": text}, {"text": text}]}),
+    ("/api/plan", {"input": "32x32x3", "classes": "10", "samples": "20", "family": "plain"}),
+]:
+    assert client.post(url, json=body).status_code == 200, url
+assert client.get("/api/file", params={"path": "tutorial-convnet.json"}).status_code == 200
+print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
+"""
+
+
+def test_serve_never_imports_a_framework() -> None:
+    """archplan serve traces, fixes, draws, plans and compares with the engine alone."""
+    pytest.importorskip("starlette", reason="archplan serve needs the serve extra")
+    pytest.importorskip("httpx2", reason="Starlette's TestClient needs httpx2")
+    done = subprocess.run(
+        [sys.executable, "-c", SERVE_PROBE], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    loaded = set(json.loads(done.stdout.splitlines()[-1]))
+    heavy = {"keras", "tensorflow", "torch", "jax", "numpy", "optuna", "matplotlib", "PIL"}
+    assert loaded & heavy == set()

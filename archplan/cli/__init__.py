@@ -1,4 +1,4 @@
-"""archplan's command line: ``archplan trace|params|schema|plan|fix|solve|import|export|...``.
+"""archplan's command line: ``archplan trace|params|schema|plan|fix|solve|import|export|serve|...``.
 
 Each command family lives in its own module, which registers its commands on a typer app. A
 family is imported only when one of its commands runs (or ``--help`` lists them all): ``archplan
@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "compare": "costs",
     "import": "importing",
     "export": "exporting",
+    "serve": "serve",
 }
 """Each command, in the order ``--help`` lists them, and the module under ``archplan.cli`` that
 defines it (a module's ``register(app)`` adds its commands to an app)."""
