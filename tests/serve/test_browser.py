@@ -2,7 +2,8 @@
 
 The test edits the tutorial's spec and sees the shapes change, makes it impossible and applies
 the first fix, plans under a budget and opens a point's spec, compares two specs, saves, and
-sees a change on disk reload; its screenshots are docs/images/serve-*.png. It skips, saying why,
+sees a change on disk reload; it saves screenshots, into docs/images/serve-*.png (shown by
+docs/serve.md) only under ``--update-golden``, else into a temporary folder. It skips, saying why,
 where Chromium, its driver or Selenium is missing.
 """
 
@@ -32,7 +33,7 @@ from tests.conftest import ROOT, SPECS
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-IMAGES = ROOT / "docs" / "images"
+DOC_IMAGES = ROOT / "docs" / "images"
 WAIT = 30.0
 CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -64,6 +65,12 @@ def folder(tmp_path: Path) -> Path:
     served.mkdir()
     shutil.copy(SPECS / "tutorial-convnet.json", served)
     return served
+
+
+@pytest.fixture
+def screenshots(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """docs/images under ``--update-golden`` (as golden files are rewritten), else a scratch folder."""
+    return DOC_IMAGES if request.config.getoption("--update-golden") else tmp_path / "images"
 
 
 @pytest.fixture
@@ -120,15 +127,16 @@ def type_over(driver: Any, old: str, new: str, *, occurrence: int = 0) -> None:
     editor.send_keys(new)
 
 
-def shoot(driver: Any, name: str) -> None:
+def shoot(driver: Any, images: Path, name: str) -> None:
     """A screenshot for docs/serve.md, the editor scrolled back to its start of line."""
     driver.execute_script("document.getElementById('editor').scrollLeft = 0;")
-    IMAGES.mkdir(parents=True, exist_ok=True)
-    driver.save_screenshot(str(IMAGES / name))
+    images.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(images / name))
+    assert (images / name).stat().st_size > 0
 
 
 def test_edit_break_fix_plan_compare_save_and_reload(
-    browser: tuple[Any, str], folder: Path
+    browser: tuple[Any, str], folder: Path, screenshots: Path
 ) -> None:
     driver, _ = browser
     until(driver, lambda: cell(driver, 0, 4) == "(32, 32, 64)", "the tutorial's table")
@@ -140,7 +148,7 @@ def test_edit_break_fix_plan_compare_save_and_reload(
     until(driver, lambda: cell(driver, 0, 4) == "(30, 30, 64)", "the edited shape")
     assert cell(driver, 2, 4) == "(15, 15, 64)"
     assert "(edited)" in driver.find_element(By.ID, "status").text
-    shoot(driver, "serve-edit.png")
+    shoot(driver, screenshots, "serve-edit.png")
 
     # Break it: a pool larger than the maps; the error names the layer, fixes become buttons.
     type_over(driver, '"pool_size": 2', '"pool_size": 64')
@@ -148,7 +156,7 @@ def test_edit_break_fix_plan_compare_save_and_reload(
     until(driver, lambda: error.is_displayed() and "layers[2]" in error.text, "the error line")
     assert driver.find_elements(By.CSS_SELECTOR, "#trace tr.refused")
     until(driver, lambda: driver.find_elements(By.CSS_SELECTOR, "button.fix"), "fixes")
-    shoot(driver, "serve-fix.png")
+    shoot(driver, screenshots, "serve-fix.png")
     click(driver, "button.fix", "the first fix")
     until(driver, lambda: not error.is_displayed(), "the fixed spec")
     assert json.loads(driver.find_element(By.ID, "editor").get_attribute("value"))["layers"]
@@ -162,7 +170,7 @@ def test_edit_break_fix_plan_compare_save_and_reload(
     driver.find_element(By.ID, "plan-run").click()
     until(driver, lambda: driver.find_elements(By.CSS_SELECTOR, "#pareto-plot circle"), "a plot")
     assert "fit" in driver.find_element(By.ID, "plan-summary").text
-    shoot(driver, "serve-plan.png")
+    shoot(driver, screenshots, "serve-plan.png")
     click(driver, "button.chosen", "the first network chosen")
     until(driver, lambda: driver.find_element(By.ID, "panel-edit").is_displayed(), "the editor")
     name = driver.find_element(By.ID, "save-path").get_attribute("value")
@@ -177,7 +185,7 @@ def test_edit_break_fix_plan_compare_save_and_reload(
     driver.find_element(By.ID, "compare-run").click()
     until(driver, lambda: "★" in driver.find_element(By.ID, "compare").text, "the comparison")
     assert "631,658" in driver.find_element(By.ID, "compare").text
-    shoot(driver, "serve-compare.png")
+    shoot(driver, screenshots, "serve-compare.png")
 
     # Save it under its own name; saving over the tutorial is refused until confirmed.
     driver.find_element(By.ID, "tab-edit").click()
@@ -224,7 +232,7 @@ def test_edit_break_fix_plan_compare_save_and_reload(
     first.find_element(By.CSS_SELECTOR, "option[value='strides']").click()
     strides = f"{cards}[data-index='0'] input[data-argument='strides']"
     until(driver, lambda: driver.find_elements(By.CSS_SELECTOR, strides), "the strides field")
-    shoot(driver, "serve-form.png")
+    shoot(driver, screenshots, "serve-form.png")
     spec = json.loads(driver.find_element(By.ID, "editor").get_attribute("value"))
     assert spec["layers"][0]["filters"] == 8
     assert spec["layers"][0]["strides"] == [1, 1]
