@@ -1,4 +1,5 @@
-"""The house's rules that a linter cannot see: only ``archplan.keras`` ever imports a framework."""
+"""The house's rules that a linter cannot see (only ``archplan.keras`` imports a framework), and
+that import-linter's contracts name every package."""
 
 from __future__ import annotations
 
@@ -53,3 +54,43 @@ def test_the_check_sees_imports_inside_functions(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("def f():\n    import keras\n    importlib.import_module('jax.numpy')\n")
     assert imported_roots(module) == {"keras", "jax"}
+
+
+def _contracts() -> dict[str, dict[str, object]]:
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    return {contract["name"]: contract for contract in contracts}
+
+
+def _packages() -> set[str]:
+    """archplan's subpackages and top-level modules, as import-linter names them."""
+    names = {path.stem for path in PACKAGE.glob("*.py")} | {
+        path.parent.name for path in PACKAGE.glob("*/__init__.py")
+    }
+    return {f"archplan.{name}" for name in names - {"__init__", "__main__"}}
+
+
+def test_every_package_is_placed_below_the_presentation() -> None:
+    """A new package must join a stack (or the core) in pyproject.toml: import-linter checks only
+    the packages its contracts name."""
+    below = _contracts()["Neither stack nor the core imports the presentation"]
+    named = set(below["source_modules"]) | set(below["forbidden_modules"])  # type: ignore[call-overload]
+    assert _packages() - named == set()
+
+
+def test_training_never_imports_the_presentation() -> None:
+    """runs and study tell their watchers; the watchers draw history.png, search.png and word
+    summary.txt (the same rule as import-linter's, read from the code itself)."""
+    offenders = {
+        str(path.relative_to(ROOT))
+        for stack in ("runs", "study", "keras", "records", "data")
+        for path in (PACKAGE / stack).rglob("*.py")
+        if any(
+            isinstance(node, ast.ImportFrom)
+            and (node.module or "").startswith(("archplan.report", "archplan.cli"))
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        )
+    }
+    assert offenders == set()

@@ -212,10 +212,10 @@ def plan(
     """Design networks to a budget: the best of each family's networks within every limit;
     --train trains them and keeps the most accurate."""
     from archplan.planner.planfile import Overrides, PlanFile, load_plan, resolve
+    from archplan.planner.refusal import nothing_fits
     from archplan.planner.search import search
     from archplan.report.plan import (
         check_folder,
-        nothing_fits,
         plan_record,
         plan_table,
         print_written,

@@ -22,7 +22,7 @@ from archplan.report.styles import (
 )
 from archplan.rules.receptive import Field
 from archplan.rules.shapes import format_shape
-from archplan.rules.sizes import count_with_size, readable_size
+from archplan.rules.sizes import compact, count_with_size, readable_size
 
 WIDE_TRACE_WIDTH = 150
 """Below this many columns the trace table stacks arguments and arithmetic under each layer."""
@@ -65,19 +65,6 @@ def _totals(trace: Trace, bytes_per_param: int) -> Table:
         grid, "Non-trainable params:", count_with_size(trace.non_trainable_params, bytes_per_param)
     )
     return grid
-
-
-def compact(count: int | None) -> str:
-    """``47596160`` → ``'47.6M'``: three significant digits, for a narrow column; ``?``: unknown."""
-    if count is None:
-        return "?"
-    if count < 10_000:
-        return f"{count:,}"
-    for unit, scale in (("K", 10**3), ("M", 10**6), ("G", 10**9)):
-        value = float(f"{count / scale:.3g}")  # rounded first: 999,600 is 1M, not 1e+03K
-        if value < 1000:
-            return f"{value:g}{unit}"
-    return f"{count / 10**9:,.0f}G"
 
 
 def _number(value: float) -> str:

@@ -29,11 +29,11 @@ from optuna.trial import FrozenTrial, TrialState
 from archplan.data import Dataset
 from archplan.errors import ArchplanError
 from archplan.planner.planfile import Settings
+from archplan.planner.refusal import nothing_fits
 from archplan.planner.search import SearchResult, search
 from archplan.planner.written import settings_data
 from archplan.records.settings import Overrides
 from archplan.records.trials import REJECTED, REPEAT, TRAINED, StudySummary
-from archplan.report.plan import nothing_fits
 from archplan.runs.lifecycle import load_dataset
 from archplan.study.results import (
     BEST_JSON,
@@ -148,7 +148,7 @@ def run_study(request: StudyRequest, watcher: StudyWatcher) -> StudyOutcome:
         )
         runner, interrupted, stopped = _run_trials(request, study, watcher, capacity)
         result = summary(study, settings, facts)
-    written = write_results(request.out, result, settings)
+    written = write_results(request.out, result, settings, watcher.draw_search)
     return StudyOutcome(
         summary=result,
         written=written,

@@ -26,6 +26,7 @@ from PIL import Image
 
 from archplan import load_spec
 from archplan.records.folder import spec_record
+from archplan.report.realize import RunFiles
 from tests.conftest import ROOT, SHARED, SPECS, run_metrics
 from tests.keras.conftest import realize
 
@@ -284,7 +285,7 @@ def test_resume_refuses_a_changed_split_and_a_finished_run(trained: Path, tmp_pa
     assert snapshot(run) == before
 
 
-class StopAtEpoch:
+class StopAtEpoch(RunFiles):
     """Stands in for the console watcher; does what a user does at a chosen epoch."""
 
     wants_steps = True

@@ -11,7 +11,8 @@ from archplan import load_spec, parse_spec, trace_network
 from archplan.engine.trace import LayerTrace, Trace
 from archplan.report.compare import ROWS, best, compare_record, compare_table, compared
 from archplan.report.data import one_or_list, trace_record
-from archplan.report.tables import compact, field_cell, trace_table
+from archplan.report.tables import field_cell, trace_table
+from archplan.rules.sizes import compact
 from tests.conftest import SPECS, chain
 
 OLD_KEYS = {
