@@ -83,11 +83,15 @@ def compare(
     depth; the best value in each row is marked."""
     if len(specs) < 2:
         raise ArchplanError("compare needs at least two specs, e.g. archplan compare a.json b.json")
+    from archplan.engine.summary import summarize
     from archplan.report.compare import compare_record, compare_table, compared
 
     size = dtype.bytes
     networks = compared(
-        [(str(path), traced(path)) for path in specs], bytes_per_value=size, batch_size=batch_size
+        [
+            (str(path), summarize(traced(path), bytes_per_value=size, batch_size=batch_size))
+            for path in specs
+        ]
     )
     if as_json:
         print_json(compare_record(networks))

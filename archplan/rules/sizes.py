@@ -19,11 +19,6 @@ def readable_size(n_bytes: float) -> str:
     return f"{size:.2f} {_UNITS[-1]}"
 
 
-def count_with_size(count: int, bytes_per_value: int = 4) -> str:
-    """``631658`` → ``'631,658 (2.41 MB)'``, Keras' ``Total params`` line."""
-    return f"{count:,} ({readable_size(count * bytes_per_value)})"
-
-
 def compact(count: int | None) -> str:
     """``47596160`` → ``'47.6M'``: three significant digits, for a narrow column; ``?``: unknown."""
     if count is None:
