@@ -17,8 +17,10 @@ def trace(
     dtype: DtypeOpt = Dtype.float32,
     batch_size: BatchOpt = None,
 ) -> None:
-    """Show every layer's output shape, the arithmetic behind it, its parameters, MACs and
-    receptive field; then the totals and a memory estimate."""
+    """Show each layer's output shape, arithmetic, parameters, MACs and receptive field.
+
+    Then the totals, and a memory estimate at --dtype and --batch-size.
+    """
     from archplan.engine.summary import summarize
 
     summary = summarize(traced(spec), bytes_per_value=dtype.bytes, batch_size=batch_size)
@@ -35,7 +37,7 @@ def trace(
 
 @reports_errors
 def params(spec: SpecArg, as_json: JsonOpt = False, dtype: DtypeOpt = Dtype.float32) -> None:
-    """Show each layer's parameter formula, trainable and non-trainable totals, and their bytes."""
+    """Show each layer's parameter formula, then the totals and their bytes."""
     from archplan.engine.summary import summarize
 
     summary = summarize(traced(spec), bytes_per_value=dtype.bytes)
@@ -57,8 +59,10 @@ PlanSchemaOpt = Annotated[
 
 @reports_errors
 def schema(plan: PlanSchemaOpt = False) -> None:
-    """Print the spec format's JSON Schema (or, with --plan, the plan file's), for editors to
-    validate and complete the files."""
+    """Print the spec format's JSON Schema (with --plan, the plan file's).
+
+    Editors use it to validate and complete the files.
+    """
     if plan:
         from archplan.planner.planfile import PlanFile
 

@@ -1,7 +1,7 @@
 """What ``archplan plan`` shows and writes: the table of chosen networks, JSON, CSV, the plot.
 
 Rendering only: the search (:mod:`archplan.planner.search`) computed every figure. With
-``--out DIR`` the folder gets one spec per chosen network, ``plan.json`` and ``plan.csv`` with
+``--out-dir DIR`` the folder gets one spec per chosen network, ``plan.json`` and ``plan.csv`` with
 every network that fits, and ``pareto.png`` (matplotlib is imported only to draw it).
 """
 
@@ -329,11 +329,11 @@ def _spec_file(rank: int, candidate: Candidate) -> str:
 def check_folder(folder: Path, *, force: bool) -> None:
     """Refuse a file, or a folder that already holds files (unless ``force``)."""
     if folder.exists() and not folder.is_dir():
-        raise ArchplanError(f"{folder}: is a file; --out names a folder for the plan's files")
+        raise ArchplanError(f"{folder}: is a file; --out-dir names a folder for the plan's files")
     if folder.is_dir() and any(folder.iterdir()) and not force:
         raise ArchplanError(
             f"{folder}: already holds files, and a plan never overwrites them; choose another "
-            "--out, or pass --force to replace the plan's files in it"
+            "--out-dir, or pass --force to replace the plan's files in it"
         )
 
 
