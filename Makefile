@@ -28,9 +28,9 @@ $(VENV)/.core: pyproject.toml | $(BIN)/python
 	@$(INSTALL_DOT)
 	touch $@
 
-# Everything the tests use: Keras (TensorFlow backend), Pillow, matplotlib, pytest, hypothesis, linters.
+# Everything the tests use: every extra (train, jax, search, postgres) and dev (pytest, linters).
 $(VENV)/.dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[keras,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[train,jax,search,postgres,dev]"
 	@$(INSTALL_DOT)
 	@$(INSTALL_POSTGRES)
 	touch $@ $(VENV)/.core

@@ -94,3 +94,18 @@ def test_training_never_imports_the_presentation() -> None:
         )
     }
     assert offenders == set()
+
+
+def test_the_light_install_is_the_calculator_and_each_extra_has_a_purpose() -> None:
+    """``make run`` installs pydantic, typer, rich and graphviz only; training, its backends, the
+    measured search and its database driver are extras, each named for what it is for."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    roots = {dep.split(">")[0].split("<")[0].split("=")[0] for dep in project["dependencies"]}
+    assert roots == {"pydantic", "typer", "rich", "graphviz"}
+    assert all("<" in dep for dep in project["dependencies"] if not dep.startswith("graphviz"))
+    extras = project["optional-dependencies"]
+    assert {"train", "jax", "search", "postgres", "dev"} <= set(extras)
+    assert any(dep.startswith("optuna") for dep in extras["search"])
+    assert not any(dep.startswith(("optuna", "jax", "psycopg2")) for dep in extras["train"])

@@ -362,10 +362,10 @@ def write_plan(result: SearchResult, folder: Path, *, force: bool) -> WrittenPla
     skipped = None
     try:
         write_atomically(folder / PARETO_PNG, lambda path: draw_pareto(result, path))
-    except ModuleNotFoundError as missing:  # matplotlib comes with the keras extra
+    except ModuleNotFoundError as missing:  # matplotlib comes with the train extra
         skipped = (
             f"{PARETO_PNG} not drawn: {missing.name} is not installed "
-            "(pip install 'archplan[keras]')"
+            "(pip install 'archplan[train]')"
         )
     else:
         texts[PARETO_PNG] = ""
