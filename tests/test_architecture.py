@@ -4,7 +4,10 @@ that import-linter's contracts name every package."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import ROOT
 
@@ -109,3 +112,31 @@ def test_the_light_install_is_the_calculator_and_each_extra_has_a_purpose() -> N
     assert {"train", "jax", "search", "postgres", "dev"} <= set(extras)
     assert any(dep.startswith("optuna") for dep in extras["search"])
     assert not any(dep.startswith(("optuna", "jax", "psycopg2")) for dep in extras["train"])
+
+
+PRIVATE_NAMES = re.compile(
+    r"\b(?:rich|typer|click)(?:\.\w+)*\._(?!_)\w+"  # rich._wrap, typer._click; not __mro__
+    r"|\._(?:collapse_widths|click)\b|\b(?:ratio_reduce|divide_line)\b|[\x27\"]_click[\x27\"]"
+)
+"""rich's and typer's private names: archplan leans on their public APIs only."""
+
+
+@pytest.mark.parametrize(
+    ("line", "private"),
+    [("from rich._wrap import divide_line", True), ("Table._collapse_widths(w, x, 3)", True),
+     ("getattr(typer.core, '_click')", True), ("CLICK = typer.core._click", True),
+     ("from rich.table import Table", False), ("typer.BadParameter.__mro__", False)],
+)  # fmt: skip
+def test_the_private_name_check_can_fail(line: str, private: bool) -> None:
+    assert bool(PRIVATE_NAMES.search(line)) is private
+
+
+def test_no_private_rich_or_typer_name_is_used() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for folder in ("archplan", "benchmarks", "examples")
+        for path in (ROOT / folder).rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if PRIVATE_NAMES.search(line)
+    ]
+    assert offenders == []
