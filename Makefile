@@ -41,10 +41,10 @@ $(VENV)/.serve: pyproject.toml | $(BIN)/python
 	@$(INSTALL_DOT)
 	touch $@ $(VENV)/.core
 
-# Everything the tests use: Keras (TensorFlow backend), Pillow, matplotlib, pytest, hypothesis, linters,
-# and archplan serve's web stack (Starlette, uvicorn) with what its tests drive it by (httpx2, Selenium).
+# Everything the tests use: every extra (train, jax, search, postgres, serve) and dev (pytest, linters,
+# and what serve's tests drive it by: httpx2, Selenium).
 $(VENV)/.dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[keras,dev,serve]"
+	$(BIN)/python -m pip install --quiet -e ".[train,jax,search,postgres,serve,dev]"
 	@$(INSTALL_DOT)
 	@$(INSTALL_POSTGRES)
 	@$(INSTALL_CHROMIUM)

@@ -6,7 +6,7 @@ Prints, from one run on this machine:
    as ``archplan trace`` would); ``numbers``: the generated network measured by the numbers-only
    walk (``measure_network``, no memo); ``search``: as the search does it (shared layers, the
    memo, no cycle collection), constraints checked; and the ratio search / full;
-2. the default search in-process (``--input 32x32x3 --classes 10 --max-params 1M --max-macs 100M
+2. the default search in-process (``--input-shape 32x32x3 --classes 10 --max-params 1M --max-macs 100M
    --min-rf 1.0``, every family, the default samples): candidates examined, seconds, candidates a
    second;
 3. the same search as a whole command (``python -m archplan plan ...``), start-up included.
@@ -42,7 +42,7 @@ from archplan.planner.written import layer_data  # noqa: E402
 from archplan.schema import parse_spec  # noqa: E402
 
 DEFAULT_SEARCH = [
-    "--input", "32x32x3", "--classes", "10", "--max-params", "1M", "--max-macs", "100M",
+    "--input-shape", "32x32x3", "--classes", "10", "--max-params", "1M", "--max-macs", "100M",
     "--min-rf", "1.0",
 ]  # fmt: skip
 

@@ -34,6 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from archplan.report.realize import RunFiles
+from archplan.report.study import draw_search
+
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "results" / "search-cpu" / "cpu-search.plan.json"
 FULL_TRAIN, FULL_VALIDATION, FULL_TEST = 45_000, 5_000, 10_000
@@ -52,7 +55,7 @@ class Stamps:
     ended: float = 0.0
 
 
-class TimingWatcher:
+class TimingWatcher(RunFiles):
     """A silent StudyWatcher that stamps each part of each trained trial."""
 
     wants_steps = False
@@ -85,6 +88,9 @@ class TimingWatcher:
         self._current.ended = time.perf_counter()
 
     def draw_skipped(self, trial: Any) -> None: ...
+
+    def draw_search(self, result: Any, path: Path) -> None:
+        draw_search(result, path)
 
     def close(self) -> None: ...
 

@@ -118,13 +118,16 @@ def in_process(repeat: int) -> tuple[float, float, float]:
     from rich.console import Console
 
     from archplan import load_spec, trace_network
+    from archplan.engine.summary import summarize
     from archplan.report.tables import trace_table
 
     def archplan_engine() -> None:
         trace_network(load_spec(SPEC))
 
     def archplan_trace() -> None:
-        Console(file=io.StringIO(), width=160).print(trace_table(trace_network(load_spec(SPEC))))
+        Console(file=io.StringIO(), width=160).print(
+            trace_table(summarize(trace_network(load_spec(SPEC))))
+        )
 
     namespace: dict[str, Any] = {}
     exec("import keras", namespace)

@@ -34,6 +34,8 @@ from typing import Any
 
 from tutorial_keras import compiled_as_tutorial  # beside this script
 
+from archplan.report.realize import RunFiles
+
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "specs" / "tutorial-convnet.json"
 
@@ -63,8 +65,9 @@ class Timings:
         return images / min(later) if later else None
 
 
-class EpochClock:
-    """Times each epoch, from its start until the trainer is done with it."""
+class EpochClock(RunFiles):
+    """Times each epoch, from its start until the trainer is done with it (and draws and words
+    the run's files as ``realize --train`` does)."""
 
     wants_steps = False
 

@@ -3,7 +3,7 @@
 Each application is built with ``weights=None`` (nothing is downloaded), its configuration handed to
 archplan's import (``archplan import``, which never imports Keras), and its trace summed up in one
 Markdown row, beside the MACs its paper gives. The output is checked in as
-``examples/keras_applications_table.md`` and quoted in the README.
+``examples/keras_applications_table.md`` and quoted in docs/interop.md.
 
 Run it from the repository root, with the keras extra installed (about 3 minutes on a 2-core CPU):
 

@@ -50,7 +50,7 @@ train() {  # train SPEC [OPTION ...]: one realize run into OUT/SPEC-DEVICE, its 
     local spec=$1 folder="$out/$1-$device"
     shift
     local command=("$python" -m archplan realize "specs/$spec.json" --train --backend "$backend"
-                   --data "$data" --out "$folder" "${quick[@]}" "$@")
+                   --data "$data" --out-dir "$folder" "${quick[@]}" "$@")
     echo "\$ ${command[*]}" | tee "$out/$spec.log"
     local started=$SECONDS
     "${command[@]}" 2>&1 | tee -a "$out/$spec.log"

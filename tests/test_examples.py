@@ -1,5 +1,5 @@
-"""What examples/ and the README show stays true: each script runs and prints what its comments
-and the README promise."""
+"""What examples/ and docs/interop.md show stays true: each script runs and prints what its
+comments and the page promise."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from archplan.cli import app
 from tests.conftest import ROOT
 
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+INTEROP = (ROOT / "docs" / "interop.md").read_text(encoding="utf-8")
 APPLICATIONS_TABLE = ROOT / "examples" / "keras_applications_table.md"
 
 
@@ -31,10 +31,10 @@ def run_example(name: str) -> str:
     return completed.stdout
 
 
-def readme_block(after: str, fence: str = "```") -> str:
-    """The first fenced block of the README after the line that contains ``after``."""
-    start = README.index(after)
-    match = re.compile(re.escape(fence) + r"\n(.*?)\n```", re.DOTALL).search(README, start)
+def page_block(after: str, fence: str = "```text") -> str:
+    """The first fenced block of docs/interop.md after the line that contains ``after``."""
+    start = INTEROP.index(after)
+    match = re.compile(re.escape(fence) + r"\n(.*?)\n```", re.DOTALL).search(INTEROP, start)
     assert match is not None, after
     return match.group(1)
 
@@ -62,19 +62,19 @@ def test_plan_as_library() -> None:
     ]
 
 
-def test_the_readme_shows_the_exported_script_as_it_is() -> None:
+def test_the_page_shows_the_exported_script_as_it_is() -> None:
     result = CliRunner().invoke(app, ["export", str(ROOT / "specs" / "tutorial-convnet.json")])
     assert result.exit_code == 0
-    assert readme_block("The script passes `ruff check`", "```python") in result.stdout
+    assert page_block("The script passes `ruff check`") in result.stdout
 
 
-def test_the_readme_quotes_the_applications_table_and_the_refusal() -> None:
+def test_the_page_quotes_the_applications_table_and_the_refusal() -> None:
     table = APPLICATIONS_TABLE.read_text(encoding="utf-8")
-    assert table in README
+    assert table in INTEROP
     refusal = next(line for line in table.splitlines() if line.startswith("- InceptionResNetV2: "))
     message = refusal.removeprefix("- InceptionResNetV2: `").removesuffix("`")
     assert (
-        readme_block("and `--partial` imports the model up to")
+        page_block("and `--partial` imports the model up to")
         == f"error: inception_resnet_v2.json: {message}"
     )
 
@@ -89,8 +89,8 @@ def test_the_applications_table_is_what_its_script_prints() -> None:
 
 @pytest.mark.keras
 @pytest.mark.applications
-def test_the_readme_import_example(tmp_path: Path) -> None:
-    """The README's commands, run: MobileNetV3Small saved by Keras, imported by archplan."""
+def test_the_pages_import_example(tmp_path: Path) -> None:
+    """The page's commands, run: MobileNetV3Small saved by Keras, imported by archplan."""
     pytest.importorskip("keras")
     from archplan.keras.backend import load_keras
 
@@ -103,9 +103,9 @@ def test_the_readme_import_example(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert (
         result.stdout.replace(str(tmp_path) + "/", "")
-        == readme_block("`archplan import` answers") + "\n"
+        == page_block("`archplan import` answers") + "\n"
     )
-    shown = readme_block("only the arguments that differ from Keras' defaults").splitlines()
+    shown = page_block("only the arguments that differ from Keras' defaults").splitlines()
     written = spec.read_text(encoding="utf-8").splitlines()
     cut = shown.index("    ...")
     assert written[:cut] == shown[:cut]

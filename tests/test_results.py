@@ -1,4 +1,4 @@
-"""The recorded runs and searches under results/ are complete, and the README quotes them as they are."""
+"""The recorded runs and searches under results/ are complete, and docs/results.md quotes them as they are."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ RUNS = sorted(
     for path in (ROOT / "results").glob("**/metrics.json")
     if not any(path.is_relative_to(study / "trials") for study in STUDIES)
 )
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+RESULTS = (ROOT / "docs" / "results.md").read_text(encoding="utf-8")
 
 
 def test_there_are_recorded_runs() -> None:
@@ -37,13 +37,13 @@ def test_a_recorded_run_is_complete(folder: Path) -> None:
 
 
 @pytest.mark.parametrize("folder", RUNS, ids=lambda folder: folder.name)
-def test_the_readme_quotes_each_run_as_recorded(folder: Path) -> None:
+def test_the_page_quotes_each_run_as_recorded(folder: Path) -> None:
     record = run_metrics(folder)
-    assert f"{100 * record['test_accuracy']:.2f}%" in README
-    assert f"{record['train_seconds']:,.0f} s" in README
-    assert f"`results/{folder.relative_to(ROOT / 'results').as_posix()}/`" in README
+    assert f"{100 * record['test_accuracy']:.2f}%" in RESULTS
+    assert f"{record['train_seconds']:,.0f} s" in RESULTS
+    assert f"`results/{folder.relative_to(ROOT / 'results').as_posix()}/`" in RESULTS
     params = trace_network(load_spec(folder / "spec.json")).total_params
-    assert f"{params:,}" in README
+    assert f"{params:,}" in RESULTS
 
 
 def test_there_is_a_recorded_search() -> None:
@@ -72,9 +72,9 @@ def test_a_recorded_search_keeps_every_trial(study: Path) -> None:
 
 
 @pytest.mark.parametrize("study", STUDIES, ids=lambda folder: folder.name)
-def test_the_readme_quotes_the_best_trial_as_recorded(study: Path) -> None:
+def test_the_page_quotes_the_best_trial_as_recorded(study: Path) -> None:
     rows = list(csv.DictReader((study / "trials.csv").read_text(encoding="utf-8").splitlines()))
     best = next(row for row in rows if row["rank"] == "1")
-    assert f"{100 * float(best['test_accuracy']):.2f}%" in README
-    assert f"{int(best['macs']):,}" in README
-    assert f"`results/{study.relative_to(ROOT / 'results').as_posix()}/`" in README
+    assert f"{100 * float(best['test_accuracy']):.2f}%" in RESULTS
+    assert f"{int(best['macs']):,}" in RESULTS
+    assert f"`results/{study.relative_to(ROOT / 'results').as_posix()}/`" in RESULTS

@@ -8,7 +8,6 @@ traceback only when ``ARCHPLAN_DEBUG=1``.
 from __future__ import annotations
 
 import functools
-import importlib
 import os
 import sys
 import traceback
@@ -16,7 +15,6 @@ from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec, TypeVar
 
 import typer
-import typer.core
 from rich.console import Console
 from rich.text import Text
 from typer.core import TyperGroup
@@ -25,8 +23,18 @@ from archplan.errors import ArchplanError
 from archplan.messages import visible
 from archplan.report.styles import ERROR_STYLE
 
-CLICK: Any = getattr(typer.core, "_click", None) or importlib.import_module("click")
-"""The click that typer runs on: its own copy (``typer._click``) in recent typer releases."""
+
+def _click_class(name: str) -> type[Exception]:
+    """One of the exception classes of the click that typer runs on, found through typer's public
+    ``BadParameter`` (a click ``UsageError``, itself a ``ClickException``): recent typer releases
+    run on a copy of click of their own, older ones on click itself, and archplan names neither."""
+    return next(cls for cls in typer.BadParameter.__mro__ if cls.__name__ == name)
+
+
+CLICK_EXCEPTION = _click_class("ClickException")
+"""What click raises for a usage mistake; it carries its ``exit_code`` and message."""
+USAGE_ERROR = _click_class("UsageError")
+"""A usage mistake that knows its command (``ctx``), for the ``--help`` to point at."""
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -110,9 +118,9 @@ class OneLineUsageErrors(TyperGroup):
     ) -> Any:
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except CLICK.exceptions.ClickException as error:
+        except CLICK_EXCEPTION as error:
             print_problem("error", ERROR_STYLE, usage_problem(error))
-            code = error.exit_code
+            code = getattr(error, "exit_code", 2)
         except typer.Abort:
             print_problem("error", ERROR_STYLE, "aborted")
             code = 1
@@ -129,6 +137,6 @@ def usage_problem(error: Any) -> str:
     """Click's message on one line, with the command whose ``--help`` explains the usage."""
     message = " ".join(error.format_message().replace("Value error, ", "").split())
     context = getattr(error, "ctx", None)
-    if isinstance(error, CLICK.exceptions.UsageError) and context is not None:
+    if isinstance(error, USAGE_ERROR) and context is not None:
         return f"{message} (see: {context.command_path} --help)"
     return message

@@ -62,7 +62,7 @@ def write_bytes(output: Path, data: bytes) -> None:
 
 @reports_errors
 def plot(spec: SpecArg, output: OutputOpt) -> None:
-    """Draw the network, one box per layer with its type, arguments and shapes (needs Graphviz)."""
+    """Draw the network as a diagram of its layers, arguments and shapes (needs Graphviz)."""
     fmt = diagram_format(output)
     check_writable(output)
     result = traced(spec)
@@ -79,15 +79,21 @@ def compare(
     dtype: DtypeOpt = Dtype.float32,
     batch_size: BatchOpt = None,
 ) -> None:
-    """Compare networks side by side: parameters, MACs, memory, final shape, receptive field,
-    depth; the best value in each row is marked."""
+    """Compare networks side by side, the best value in each row marked.
+
+    Parameters, MACs, memory, final shape, receptive field and depth.
+    """
     if len(specs) < 2:
         raise ArchplanError("compare needs at least two specs, e.g. archplan compare a.json b.json")
+    from archplan.engine.summary import summarize
     from archplan.report.compare import compare_record, compare_table, compared
 
     size = dtype.bytes
     networks = compared(
-        [(str(path), traced(path)) for path in specs], bytes_per_value=size, batch_size=batch_size
+        [
+            (str(path), summarize(traced(path), bytes_per_value=size, batch_size=batch_size))
+            for path in specs
+        ]
     )
     if as_json:
         print_json(compare_record(networks))

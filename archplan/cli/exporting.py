@@ -49,8 +49,10 @@ def export(
     export_format: FormatOpt = ExportFormat.python,
     force: ForceOpt = False,
 ) -> None:
-    """Write the spec as plain Keras: a readable script (Sequential for a chain, the functional
-    API for a graph) or the model's JSON configuration."""
+    """Write the spec as plain Keras: a readable script or the model's JSON configuration.
+
+    The script uses Sequential for a chain and the functional API for a graph.
+    """
     from archplan.interop.keras_json import keras_model_config
     from archplan.interop.python_code import fits_cifar10, python_script
 

@@ -22,6 +22,7 @@ from archplan.cli.options import (
 )
 from archplan.errors import ArchplanError
 from archplan.report.styles import NOTE_STYLE
+from archplan.rules import shapes
 
 ModelArg = Annotated[
     Path,
@@ -54,13 +55,13 @@ InputShapeOpt = Annotated[
 
 def parse_shape(text: str) -> tuple[int, ...]:
     """``"224,224,3"`` → ``(224, 224, 3)``; anything else is refused with the expected form."""
-    parts = [part.strip() for part in text.replace("x", ",").split(",")]
-    if not parts or not all(part.isdigit() and int(part) > 0 for part in parts):
+    try:
+        return shapes.parse_shape(text)
+    except ValueError:
         raise ArchplanError(
             f"--input-shape {text!r}: expected sizes > 0 separated by commas, without the batch "
             "axis, e.g. --input-shape 224,224,3"
-        )
-    return tuple(int(part) for part in parts)
+        ) from None
 
 
 @reports_errors
@@ -71,8 +72,12 @@ def import_command(
     input_shape: InputShapeOpt = None,
     force: ForceOpt = False,
 ) -> None:
-    """Read a Keras model (Sequential or Functional, nested models opened up) into a spec: same
-    layer names, types and non-default arguments, checked against the shapes Keras recorded."""
+    """Read a Keras model (.keras or its JSON) into a spec, without importing Keras.
+
+    Nested models are opened up; layer names, types and non-default arguments are kept.
+
+    The trace is checked against every output shape Keras recorded.
+    """
     from archplan.interop import import_model, spec_text
 
     shape = parse_shape(input_shape) if input_shape is not None else None

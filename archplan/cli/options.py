@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -18,6 +18,8 @@ from archplan.errors import ArchplanError, SpecError
 from archplan.report.styles import WARNING_STYLE
 from archplan.rules.sizes import DTYPE_BYTES
 from archplan.schema.defaults import MAX_BATCH_SIZE
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from archplan.engine.trace import Trace
@@ -145,6 +147,18 @@ MixedOpt = Annotated[
                  "stays float32): faster on GPUs with tensor cores, usually slower on CPUs.",
                  rich_help_panel=SPEED),
 ]  # fmt: skip
+
+
+def renamed(new: str, old: str, value: T | None, old_value: T | None) -> T | None:
+    """A flag's value under its name or its old one (kept out of --help so that scripts written
+    for it still work); both at once is refused."""
+    if value is not None and old_value is not None:
+        raise ArchplanError(f"{old} is the old name of {new}; give {new} only")
+    return value if value is not None else old_value
+
+
+OldOutOpt = Annotated[Path | None, typer.Option("--out", hidden=True, show_default=False)]
+"""``--out``, the old name of ``--out-dir``."""
 
 
 OutputOpt = Annotated[

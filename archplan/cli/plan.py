@@ -1,7 +1,7 @@
 """``plan``: design networks to a budget. Parses the flags, runs the planner's search, prints.
 
 No framework is imported: the search measures every candidate with the engine alone. matplotlib
-is imported only to draw ``pareto.png`` under ``--out``.
+is imported only to draw ``pareto.png`` under ``--out-dir``.
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ from archplan.cli.options import (
     JsonOpt,
     LimitOpt,
     MixedOpt,
+    OldOutOpt,
     TestLimitOpt,
     print_json,
+    renamed,
 )
 from archplan.cli.plan_train import (
     Pruner,
@@ -62,11 +64,13 @@ PlanArg = Annotated[
         show_default=False,
     ),
 ]
-InputOpt = Annotated[
+InputShapeOpt = Annotated[
     str | None,
-    typer.Option("--input", help="Image size: height x width x channels, e.g. 32x32x3.",
-                 show_default=False),
+    typer.Option("--input-shape", metavar="HxWxC", show_default=False,
+                 help="The input's shape without the batch axis, e.g. 32x32x3 (or 32,32,3)."),
 ]  # fmt: skip
+OldInputOpt = Annotated[str | None, typer.Option("--input", hidden=True, show_default=False)]
+"""``--input``, the old name of ``--input-shape``."""
 ClassesOpt = Annotated[
     int | None,
     typer.Option("--classes", min=2, help="Classes of the softmax, e.g. 10.", show_default=False),
@@ -144,14 +148,15 @@ DtypeOpt = Annotated[
     typer.Option("--dtype", help="Dtype of the memory estimate (default float32).",
                  show_default=False),
 ]  # fmt: skip
-OutOpt = Annotated[
+OutDirOpt = Annotated[
     Path | None,
-    typer.Option("--out", help="Folder for the chosen specs, plan.json, plan.csv, pareto.png; with "
-                 "--train, for the study (study.db, trials/, best.json, trials.csv, search.png; "
+    typer.Option("--out-dir", metavar="DIR",
+                 help="Folder for the chosen specs, plan.json, plan.csv, pareto.png; with --train, "
+                 "for the study (study.db, trials/, best.json, trials.csv, search.png; "
                  "default runs/plan-STUDY).", show_default=False),
 ]  # fmt: skip
 ForceOpt = Annotated[
-    bool, typer.Option("--force", help="Write into an --out folder that already holds files.")
+    bool, typer.Option("--force", help="Write into an --out-dir folder that already holds files.")
 ]
 
 
@@ -177,7 +182,7 @@ def _families(value: str | None) -> tuple[str, ...] | None:
 @reports_errors
 def plan(
     plan_file: PlanArg = None,
-    input_shape: InputOpt = None,
+    input_shape: InputShapeOpt = None,
     classes: ClassesOpt = None,
     max_params: MaxParamsOpt = None,
     max_macs: MaxMacsOpt = None,
@@ -192,7 +197,7 @@ def plan(
     seed: SeedOpt = None,
     batch_size: BatchOpt = None,
     dtype: DtypeOpt = None,
-    out: OutOpt = None,
+    out: OutDirOpt = None,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
     train: TrainOpt = False,
@@ -208,22 +213,28 @@ def plan(
     backend: BackendOpt = None,
     jit_compile: JitOpt = None,
     mixed_precision: MixedOpt = False,
+    old_input: OldInputOpt = None,
+    old_out: OldOutOpt = None,
 ) -> None:
-    """Design networks to a budget: the best of each family's networks within every limit;
-    --train trains them and keeps the most accurate."""
+    """Design networks to a budget: the best of each family within every limit.
+
+    With --train, train them and keep the most accurate.
+    """
     from archplan.planner.planfile import Overrides, PlanFile, load_plan, resolve
+    from archplan.planner.refusal import nothing_fits
     from archplan.planner.search import search
     from archplan.report.plan import (
         check_folder,
-        nothing_fits,
         plan_record,
         plan_table,
         print_written,
         write_plan,
     )
 
+    input_shape = renamed("--input-shape", "--input", input_shape, old_input)
+    out = renamed("--out-dir", "--out", out, old_out)
     overrides = Overrides(
-        input_shape=_read("--input", input_shape, parse_input_shape),
+        input_shape=_read("--input-shape", input_shape, parse_input_shape),
         classes=classes,
         families=_families(family),
         max_params=_read("--max-params", max_params, parse_count),
@@ -253,7 +264,7 @@ def plan(
             f"{', '.join(given)}: not for --train, which ranks networks by validation accuracy"
         )
     if out is None and force:
-        raise ArchplanError("--force: only with --out")
+        raise ArchplanError("--force: only with --out-dir")
     plan_data = load_plan(plan_file) if plan_file is not None else PlanFile()
     settings = resolve(plan_data, overrides, source=str(plan_file or "the flags"))
     if train:

@@ -24,7 +24,9 @@ from archplan.cli.options import (
     JitOpt,
     LimitOpt,
     MixedOpt,
+    OldOutOpt,
     TestLimitOpt,
+    renamed,
     traced,
 )
 from archplan.errors import ArchplanError, RunError
@@ -63,9 +65,10 @@ SeedOpt = Annotated[
                  help="Seed for the shuffle before the validation split and for Keras "
                  "(default: the spec's, else 0).", show_default=False, rich_help_panel="Training"),
 ]  # fmt: skip
-OutOpt = Annotated[
+OutDirOpt = Annotated[
     Path | None,
-    typer.Option(help="Run folder (default: runs/<spec-name>-<YYYYmmdd-HHMMSS>/).",
+    typer.Option("--out-dir", metavar="DIR",
+                 help="Run folder (default: runs/<spec-name>-<YYYYmmdd-HHMMSS>/).",
                  show_default=False, rich_help_panel="Training"),
 ]  # fmt: skip
 ForceOpt = Annotated[
@@ -98,16 +101,19 @@ def realize(
     limit: LimitOpt = None,
     test_limit: TestLimitOpt = None,
     seed: SeedOpt = None,
-    out: OutOpt = None,
+    out: OutDirOpt = None,
     force: ForceOpt = False,
     resume: ResumeOpt = None,
     jit_compile: JitOpt = None,
     mixed_precision: MixedOpt = False,
     distribute: DistributeOpt = False,
+    old_out: OldOutOpt = None,
 ) -> None:
     """Build the Keras model, print its summary, check the engine against it; --train fits it."""
     from archplan.records.settings import Overrides
     from archplan.schema import load_spec
+
+    out = renamed("--out-dir", "--out", out, old_out)
 
     overrides = Overrides(
         data=str(data.expanduser().resolve()) if data is not None else None,  # resumable anywhere
@@ -123,7 +129,9 @@ def realize(
     console = stdout_console()
     if resume is not None:
         if out is not None or force:
-            raise RunError(f"--resume continues the run in {resume} itself; drop --out and --force")
+            raise RunError(
+                f"--resume continues the run in {resume} itself; drop --out-dir and --force"
+            )
         network = load_spec(spec) if spec is not None else None
         _train(console, lambda watcher: _resumed(resume, overrides, watcher, network, backend))
         return
@@ -150,7 +158,11 @@ def command_line() -> str:
 
 
 def _refuse_training_options(overrides: Overrides, out: Path | None, force: bool) -> None:
-    given = [*overrides.given(), *(["--out"] if out is not None else []), *(["--force"] * force)]
+    given = [
+        *overrides.given(),
+        *(["--out-dir"] if out is not None else []),
+        *(["--force"] * force),
+    ]
     if given:
         raise ArchplanError(f"{', '.join(given)}: only for training; add --train")
 

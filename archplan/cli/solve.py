@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from archplan.cli.boundary import reports_errors, stdout_console
-from archplan.cli.options import JsonOpt, print_json
+from archplan.cli.options import JsonOpt, print_json, renamed
 from archplan.errors import ArchplanError
 from archplan.planner.solve import Bounds, LayerKind, no_solution_hint, solve
 
@@ -20,14 +20,20 @@ class Padding(str, Enum):
     same = "same"
 
 
-InputOpt = Annotated[
-    int, typer.Option("--input", min=1, help="The input's length along one axis, e.g. 32.",
-                      show_default=False),
+InputLengthOpt = Annotated[
+    int | None,
+    typer.Option("--input-length", min=1, metavar="N", show_default=False,
+                 help="The input's length along one axis, e.g. 32."),
 ]  # fmt: skip
-OutputOpt = Annotated[
-    int, typer.Option("--output", min=1, help="The output length wanted, e.g. 16.",
-                      show_default=False),
+OutputLengthOpt = Annotated[
+    int | None,
+    typer.Option("--output-length", min=1, metavar="N", show_default=False,
+                 help="The output length wanted, e.g. 16."),
 ]  # fmt: skip
+OldInputOpt = Annotated[int | None, typer.Option("--input", min=1, hidden=True)]
+"""``--input``, the old name of ``--input-length``."""
+OldOutputOpt = Annotated[int | None, typer.Option("--output", min=1, hidden=True)]
+"""``--output``, the old name of ``--output-length`` (``-o/--output`` names a file elsewhere)."""
 LayerOpt = Annotated[
     LayerKind,
     typer.Option("--layer", help="conv (Conv2D and friends), pool (pooling) or transpose "
@@ -60,8 +66,8 @@ MaxDilationOpt = Annotated[
 
 @reports_errors
 def solve_command(
-    size: InputOpt,
-    target: OutputOpt,
+    size: InputLengthOpt = None,
+    target: OutputLengthOpt = None,
     layer: LayerOpt = LayerKind.conv,
     kernel: KernelOpt = None,
     stride: StrideOpt = None,
@@ -71,8 +77,19 @@ def solve_command(
     max_stride: MaxStrideOpt = 4,
     max_dilation: MaxDilationOpt = 3,
     as_json: JsonOpt = False,
+    old_input: OldInputOpt = None,
+    old_output: OldOutputOpt = None,
 ) -> None:
     """Every kernel, stride, padding and dilation that turns one length into another."""
+    size = renamed("--input-length", "--input", size, old_input)
+    target = renamed("--output-length", "--output", target, old_output)
+    if size is None or target is None:
+        missing = [
+            f for f, v in (("--input-length", size), ("--output-length", target)) if v is None
+        ]
+        raise ArchplanError(
+            f"solve needs {' and '.join(missing)}, e.g. --input-length 32 --output-length 28"
+        )
     if layer is LayerKind.pool and dilation not in (None, 1):
         raise ArchplanError("--dilation: pooling has no dilation; drop it, or use --layer conv")
     bounds = Bounds(

@@ -17,36 +17,39 @@ def trace(
     dtype: DtypeOpt = Dtype.float32,
     batch_size: BatchOpt = None,
 ) -> None:
-    """Show every layer's output shape, the arithmetic behind it, its parameters, MACs and
-    receptive field; then the totals and a memory estimate."""
-    result = traced(spec)
-    size = dtype.bytes
+    """Show each layer's output shape, arithmetic, parameters, MACs and receptive field.
+
+    Then the totals, and a memory estimate at --dtype and --batch-size.
+    """
+    from archplan.engine.summary import summarize
+
+    summary = summarize(traced(spec), bytes_per_value=dtype.bytes, batch_size=batch_size)
     if as_json:
         from archplan.report.data import trace_record
 
-        print_json(trace_record(result, bytes_per_param=size, batch_size=batch_size))
+        print_json(trace_record(summary))
     else:
         from archplan.report.layout import print_in_parts
         from archplan.report.tables import trace_table
 
-        table = trace_table(result, bytes_per_param=size, batch_size=batch_size)
-        print_in_parts(stdout_console(), table)
+        print_in_parts(stdout_console(), trace_table(summary))
 
 
 @reports_errors
 def params(spec: SpecArg, as_json: JsonOpt = False, dtype: DtypeOpt = Dtype.float32) -> None:
-    """Show each layer's parameter formula, trainable and non-trainable totals, and their bytes."""
-    result = traced(spec)
-    size = dtype.bytes
+    """Show each layer's parameter formula, then the totals and their bytes."""
+    from archplan.engine.summary import summarize
+
+    summary = summarize(traced(spec), bytes_per_value=dtype.bytes)
     if as_json:
         from archplan.report.data import trace_record
 
-        print_json(trace_record(result, bytes_per_param=size))
+        print_json(trace_record(summary))
     else:
         from archplan.report.layout import print_in_parts
         from archplan.report.tables import params_table
 
-        print_in_parts(stdout_console(), params_table(result, bytes_per_param=size))
+        print_in_parts(stdout_console(), params_table(summary))
 
 
 PlanSchemaOpt = Annotated[
@@ -56,8 +59,10 @@ PlanSchemaOpt = Annotated[
 
 @reports_errors
 def schema(plan: PlanSchemaOpt = False) -> None:
-    """Print the spec format's JSON Schema (or, with --plan, the plan file's), for editors to
-    validate and complete the files."""
+    """Print the spec format's JSON Schema (with --plan, the plan file's).
+
+    Editors use it to validate and complete the files.
+    """
     if plan:
         from archplan.planner.planfile import PlanFile
 

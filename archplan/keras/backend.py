@@ -24,7 +24,7 @@ BACKEND_MODULES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 """The backends archplan trains with, and the package each one needs."""
 
 DEFAULT_BACKEND = "tensorflow"
-INSTALL_HINT = "install archplan's Keras extra: pip install 'archplan[keras]'"
+INSTALL_HINT = "install archplan's train extra: pip install 'archplan[train]'"
 
 
 class BackendError(ArchplanError):

@@ -375,7 +375,7 @@ def resolve(plan: PlanFile, overrides: Overrides, *, source: str = "the flags") 
     classes = overrides.classes or plan.classes
     if input_shape is None or classes is None:
         missing = [
-            *(["--input (e.g. 32x32x3)"] if input_shape is None else []),
+            *(["--input-shape (e.g. 32x32x3)"] if input_shape is None else []),
             *(["--classes (e.g. 10)"] if classes is None else []),
         ]
         raise ArchplanError(

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 import re
 
+from archplan.rules.shapes import parse_shape
+
 COUNT_SUFFIXES = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
 BYTE_UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
 
@@ -102,9 +104,12 @@ def parse_range(value: str | int) -> tuple[int, int | None]:
 
 def parse_input_shape(value: str) -> tuple[int, ...]:
     """``'32x32x3'`` (or ``32,32,3``) → (32, 32, 3): height, width, channels."""
-    parts = re.split(r"\s*[x×,]\s*", value.strip().lower())
-    if len(parts) != 3 or not all(part.isdigit() and int(part) > 0 for part in parts):
+    try:
+        shape = parse_shape(value)
+    except ValueError:
+        shape = ()
+    if len(shape) != 3:
         raise QuantityError(
             f"{value!r} is not an image shape; write height x width x channels, e.g. 32x32x3"
         )
-    return tuple(int(part) for part in parts)
+    return shape

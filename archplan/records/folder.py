@@ -61,14 +61,14 @@ class RunFolder:
         stays free for the next attempt, as the advice printed after a failure says.
         """
         if path.exists() and not path.is_dir():
-            raise RunError(f"{path} is a file, not a run folder; choose another --out")
+            raise RunError(f"{path} is a file, not a run folder; choose another --out-dir")
         if not path.is_dir() or force or RunFolder(path).never_trained():
             return
         if any(path.iterdir()):
             raise RunError(
                 f"{path} already holds files, and a run is never overwritten; choose another "
-                f"--out, continue it with --resume {path}, or pass --force to replace archplan's "
-                "files in it"
+                f"--out-dir, continue it with --resume {path}, or pass --force to replace "
+                "archplan's files in it"
             )
 
     @classmethod
@@ -92,7 +92,7 @@ class RunFolder:
                 raise RunError(
                     f"--resume {path}: it has no {name}, so there is nothing to resume (a run "
                     "saves its model after its first epoch); start a new run in it instead: "
-                    f"archplan realize SPEC --train --out {path}"
+                    f"archplan realize SPEC --train --out-dir {path}"
                 )
         return folder
 

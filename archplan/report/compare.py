@@ -18,8 +18,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from archplan.engine.memory import Memory, estimate_memory
-from archplan.engine.trace import Trace
+from archplan.engine.summary import Memory, Summary, Trace
 from archplan.messages import visible
 from archplan.report.data import one_or_list
 from archplan.report.styles import BEST_STYLE, HEADER_STYLE, TITLE_STYLE
@@ -32,12 +31,19 @@ BEST_MARK = "★"
 
 @dataclass(frozen=True)
 class Compared:
-    """One network in a comparison: its trace, where it came from, and its memory estimate."""
+    """One network in a comparison: its summary (trace and memory), and where it came from."""
 
     label: str
     source: str
-    trace: Trace
-    memory: Memory
+    summary: Summary
+
+    @property
+    def trace(self) -> Trace:
+        return self.summary.trace
+
+    @property
+    def memory(self) -> Memory:
+        return self.summary.memory
 
     @property
     def receptive_field(self) -> tuple[float, ...]:
@@ -85,20 +91,13 @@ ROWS: tuple[Row, ...] = (
 )  # fmt: skip
 
 
-def compared(
-    traces: Sequence[tuple[str, Trace]], *, bytes_per_value: int = 4, batch_size: int | None = None
-) -> list[Compared]:
+def compared(summaries: Sequence[tuple[str, Summary]]) -> list[Compared]:
     """The networks to compare, labelled by name (by source where two names clash)."""
-    names = [trace.name for _, trace in traces]
+    names = [summary.trace.name for _, summary in summaries]
     unique = len(set(names)) == len(names)
     return [
-        Compared(
-            label=trace.name if unique else source,
-            source=source,
-            trace=trace,
-            memory=estimate_memory(trace, bytes_per_value=bytes_per_value, batch_size=batch_size),
-        )
-        for source, trace in traces
+        Compared(label=summary.trace.name if unique else source, source=source, summary=summary)
+        for source, summary in summaries
     ]
 
 

@@ -17,9 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from archplan.engine.memory import Memory, estimate_memory
-from archplan.engine.trace import LayerTrace, Trace
-from archplan.rules.receptive import Field
+from archplan.engine.summary import Field, LayerTrace, Memory, Summary
 
 
 def one_or_list(values: Sequence[float] | None) -> Any:
@@ -41,7 +39,7 @@ def field_record(field: Field | None) -> dict[str, Any]:
     }
 
 
-def layer_record(layer: LayerTrace, *, bytes_per_value: int = 4) -> dict[str, Any]:
+def layer_record(layer: LayerTrace, summary: Summary) -> dict[str, Any]:
     """One layer's row; shapes are lists of ints without the batch axis, costs are per sample."""
     return {
         "index": layer.index,
@@ -60,7 +58,7 @@ def layer_record(layer: LayerTrace, *, bytes_per_value: int = 4) -> dict[str, An
         "other_ops": layer.other_ops,
         **field_record(layer.field),
         "activations": layer.activations,
-        "activation_bytes": layer.activations * bytes_per_value,
+        "activation_bytes": summary.activation_bytes(layer),
         "inputs": list(layer.inputs),
         "input_shapes": [list(shape) for shape in layer.input_shapes or (layer.input_shape,)],
         "reaches_output": layer.reaches_output,
@@ -89,22 +87,20 @@ def memory_record(memory: Memory) -> dict[str, Any]:
     }
 
 
-def trace_record(
-    trace: Trace, *, bytes_per_param: int = 4, batch_size: int | None = None
-) -> dict[str, Any]:
+def trace_record(summary: Summary) -> dict[str, Any]:
     """The whole trace: the rows, the totals Keras' summary prints (and their bytes), the costs."""
-    memory = estimate_memory(trace, bytes_per_value=bytes_per_param, batch_size=batch_size)
+    trace, memory = summary
     return {
         "name": trace.name,
         "input_shape": list(trace.input_shape),
         "output_shape": list(trace.output_shape),
-        "layers": [layer_record(layer, bytes_per_value=bytes_per_param) for layer in trace.layers],
+        "layers": [layer_record(layer, summary) for layer in trace.layers],
         "total_params": trace.total_params,
         "trainable_params": trace.trainable_params,
         "non_trainable_params": trace.non_trainable_params,
-        "total_params_bytes": trace.total_params * bytes_per_param,
-        "trainable_params_bytes": trace.trainable_params * bytes_per_param,
-        "non_trainable_params_bytes": trace.non_trainable_params * bytes_per_param,
+        "total_params_bytes": summary.total_params_bytes,
+        "trainable_params_bytes": summary.trainable_params_bytes,
+        "non_trainable_params_bytes": summary.non_trainable_params_bytes,
         "total_macs": trace.total_macs,
         "total_flops": trace.total_flops,
         "total_other_ops": trace.total_other_ops,

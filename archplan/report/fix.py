@@ -21,8 +21,8 @@ from archplan.report.styles import (
     SHAPE_STYLE,
     TITLE_STYLE,
 )
-from archplan.report.tables import compact
 from archplan.rules.shapes import format_shape
+from archplan.rules.sizes import compact
 
 RANKING = (
     "Ranked by how little they change: layers touched (an inserted layer counts with the merge it "

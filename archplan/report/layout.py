@@ -4,11 +4,11 @@ rich lays out a table.
 rich's ``Table`` measures and wraps every cell as text, twice, whether it fits or not: about a
 third of a millisecond a cell, most of the time ``archplan trace`` spends drawing, and half a
 minute for ten thousand layers. :class:`LinedTable` draws the same lines (rich's ``Table`` is its
-oracle in the tests): the column widths by rich's rules, from each cell's longest line, and each
-cell's lines broken where rich's own ``divide_line`` breaks them; only a cell that holds a tab or
-a control character, or a line that must be cut short with ``…``, is handed to rich's text
-wrapping. Cells are data, never markup: a name holding ``[link=...]`` or an escape sequence is
-printed as the characters it is.
+oracle in the tests), with rich's public API only: the column widths by rich's rules, from each
+cell's longest line; a cell whose lines fit its column is laid out here, and only a cell that must
+be wrapped, holds a tab or a control character, or must be cut short with ``…`` is handed to
+rich's own text wrapping (``Console.render_lines``). Cells are data, never markup: a name holding
+``[link=...]`` or an escape sequence is printed as the characters it is.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Literal, NamedTuple
 
 from rich import box
-from rich._ratio import ratio_reduce
-from rich._wrap import divide_line
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.segment import Segment
@@ -117,9 +115,9 @@ class LinedTable(NamedTuple):
         widths = [min(self._longest(i) + 2 * PADDING, room) for i in range(len(self.columns))]
         if sum(widths) > room:
             wrapable = [not column.no_wrap for column in self.columns]
-            widths = Table._collapse_widths(widths, wrapable, room)
+            widths = narrowed(widths, wrapable, room)
             if sum(widths) > room:
-                widths = ratio_reduce(sum(widths) - room, [1] * len(widths), widths, widths)
+                widths = shared_cut(sum(widths) - room, [1] * len(widths), widths, widths)
         return [max(width, 0) for width in widths]
 
     def _longest(self, index: int) -> int:
@@ -232,9 +230,9 @@ def _cell_lines(
 
 
 def _wrapped(value: Cell, column: Column, width: int) -> list[tuple[Fragment, ...]] | None:
-    """The cell's lines broken where rich breaks them (its own ``divide_line``), their ends
-    trimmed as rich trims them; None where rich would do more (a tab or control character to
-    expand or strip, a line still too long to be cut short), which rich's wrapping then lays out."""
+    """The cell's lines when each fits its column, as rich lays them out; None where rich would
+    do more (a line to wrap or cut short, a tab or control character to expand or strip), which
+    rich's wrapping then lays out."""
     if not value:
         return None
     right = column.justify == "right"
@@ -243,18 +241,9 @@ def _wrapped(value: Cell, column: Column, width: int) -> list[tuple[Fragment, ..
         text = _plain(line)
         if not text.isprintable():
             return None
-        if column.no_wrap or _width(text) <= width:
-            pieces = [line]  # rich finds no place to break a line that fits
-        else:
-            pieces = _cut(line, divide_line(text, width, fold=column.fold))
-        for piece in pieces:
-            if not column.no_wrap:
-                piece = _without_end_beyond(piece, width)
-            if right:
-                piece = _cropped(piece, _trailing_space(piece))
-            if _width(_plain(piece)) > width:
-                return None
-            lines.append(piece)
+        if _width(text) > width:
+            return None
+        lines.append(_cropped(line, _trailing_space(line)) if right else line)
     return lines
 
 
@@ -272,12 +261,6 @@ def _cut(line: tuple[Fragment, ...], offsets: list[int]) -> list[tuple[Fragment,
             position += len(piece)
         pieces.append(tuple(cut))
     return pieces
-
-
-def _without_end_beyond(line: tuple[Fragment, ...], width: int) -> tuple[Fragment, ...]:
-    """Trailing spaces past ``width`` characters dropped, as rich drops them after a break."""
-    excess = len(_plain(line)) - width
-    return _cropped(line, min(_trailing_space(line), excess)) if excess > 0 else line
 
 
 def _trailing_space(line: tuple[Fragment, ...]) -> int:
@@ -306,6 +289,42 @@ def _longest_line(value: Cell | str) -> int:
 def _plain(line: tuple[Fragment, ...]) -> str:
     """The line's text, without its styles."""
     return "".join(piece for piece, _ in line)
+
+
+def narrowed(widths: Sequence[int], wrapable: Sequence[bool], room: int) -> list[int]:
+    """Column widths within ``room``, as rich's tables narrow them: the widest columns that may
+    wrap are brought down, a step at a time, towards the next widest, until the table fits or
+    no column that may wrap is left to narrow."""
+    widths = list(widths)
+    while sum(widths) > room:
+        candidates = [width for width, may in zip(widths, wrapable, strict=True) if may]
+        widest = max(candidates, default=0)
+        below = max((width for width in candidates if width != widest), default=0)
+        step = widest - below
+        chosen = [int(may and width == widest) for width, may in zip(widths, wrapable, strict=True)]
+        if not any(chosen) or not step:
+            break
+        excess = sum(widths) - room
+        widths = shared_cut(excess, chosen, [min(excess, step)] * len(widths), widths)
+    return widths
+
+
+def shared_cut(
+    total: int, shares: Sequence[int], limits: Sequence[int], values: Sequence[int]
+) -> list[int]:
+    """``values`` less ``total`` in all, each entry giving up its part of what is left in
+    proportion to its share (rounded, at most its limit), in order, as rich divides a table's
+    excess width between its columns."""
+    left, weight = total, sum(shares)
+    result = []
+    for share, limit, value in zip(shares, limits, values, strict=True):
+        if share and weight > 0:
+            cut = min(limit, round(share * left / weight))
+            left -= cut
+            weight -= share
+            value -= cut
+        result.append(value)
+    return result
 
 
 def _edges(columns: int) -> int:

@@ -1,7 +1,7 @@
 """``pareto.png``: every network that fits, parameters against MACs, the front and the chosen.
 
 Drawn on a bare matplotlib ``Figure`` (the Agg renderer, no pyplot, no GUI), imported only when
-the plot is drawn, so ``archplan plan`` without ``--out`` never loads matplotlib or numpy.
+the plot is drawn, so ``archplan plan`` without ``--out-dir`` never loads matplotlib or numpy.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What ``archplan plan`` shows and writes: the table of chosen networks, JSON, CSV, the plot.
 
 Rendering only: the search (:mod:`archplan.planner.search`) computed every figure. With
-``--out DIR`` the folder gets one spec per chosen network, ``plan.json`` and ``plan.csv`` with
+``--out-dir DIR`` the folder gets one spec per chosen network, ``plan.json`` and ``plan.csv`` with
 every network that fits, and ``pareto.png`` (matplotlib is imported only to draw it).
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +22,9 @@ from rich.text import Text
 
 from archplan.errors import ArchplanError
 from archplan.messages import visible
-from archplan.planner.constraints import FLAGS, Figures, Limits, Violation
+from archplan.planner.constraints import Figures
 from archplan.planner.families import FAMILIES
+from archplan.planner.refusal import input_text, joined, limit_text
 from archplan.planner.search import Candidate, FamilySearch, SearchResult
 from archplan.planner.written import settings_data, spec_data
 from archplan.records.folder import write_atomically, write_text_atomically
@@ -41,8 +41,8 @@ from archplan.report.styles import (
     SHAPE_STYLE,
     TITLE_STYLE,
 )
-from archplan.report.tables import axes_text, compact
-from archplan.rules.sizes import readable_size
+from archplan.report.tables import axes_text
+from archplan.rules.sizes import compact, readable_size
 
 FRONT_MARK = "✓"
 PLAN_JSON = "plan.json"
@@ -65,71 +65,7 @@ def _size(sizes: Sequence[int]) -> str:
     return "×".join(str(size) for size in sizes) if sizes else "–"
 
 
-# Limits, in words and as the flags that would change them.
-
-
-def _ceil_significant(count: float, digits: int = 3) -> float:
-    """The smallest number of ``digits`` significant digits that is at least ``count``."""
-    if count <= 0:
-        return count
-    scale = 10.0 ** (math.floor(math.log10(count)) - digits + 1)
-    return math.ceil(count / scale - 1e-9) * scale
-
-
-def count_limit(count: float) -> str:
-    """A count as a flag value, rounded up so that it admits ``count``: ``1,213,456`` → 1.22M."""
-    return compact(round(_ceil_significant(count)))
-
-
-def bytes_limit(size: float) -> str:
-    """A byte size as a flag value, rounded up: ``1,153,094,432`` → ``1.08GB``."""
-    for unit, scale in (("TB", 1024**4), ("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
-        if size >= scale:
-            return f"{math.ceil(size / scale * 100 - 1e-9) / 100:g}{unit}"
-    return f"{math.ceil(size)}B"
-
-
-def limit_text(key: str, limits: Limits) -> str:
-    """``--max-params 1M``: a limit as the flag that set it."""
-    value = getattr(limits, key)
-    if key in ("max_params", "max_macs"):
-        shown = compact(value)
-    elif key == "max_memory":
-        shown = bytes_limit(value)
-    elif key == "final_size":
-        low, high = value
-        shown = str(low) if low == high else f"{low}..{high if high is not None else ''}"
-    elif key == "min_rf":
-        shown = str(value)
-    else:
-        shown = f"{value:g}"
-    return f"{FLAGS[key]} {shown}"
-
-
-def _violation_text(violation: Violation, limits: Limits) -> str:
-    """What the candidate has, against which limit, and the flag value that would admit it."""
-    key, value = violation.key, violation.value
-    flag = FLAGS[key]
-    bound = limit_text(key, limits)
-    if value is None:
-        return f"has no figure for {flag} ({bound})"
-    if key in ("max_params", "max_macs"):
-        what = "parameters" if key == "max_params" else "MACs"
-        return f"has {compact(round(value))} {what} ({bound}); raise {flag} to {count_limit(value)}"
-    if key == "max_memory":
-        return (
-            f"needs {readable_size(value)} of training memory ({bound}); raise {flag} to "
-            f"{bytes_limit(value)}, or lower --batch-size"
-        )
-    if key == "min_rf":
-        floor = math.floor(value * 100) / 100
-        return f"sees {value:.2f}× the input ({bound}); lower {flag} to {floor:g}"
-    if key == "final_size":
-        low, high = limits.final_size or (1, None)
-        wider = (min(low, int(value)), None if high is None else max(high, int(value)))
-        shown = f"{wider[0]}..{wider[1] if wider[1] is not None else ''}"
-        return f"ends at size {int(value)} ({bound}); allow {flag} {shown}"
-    return f"has {int(value)} layers with weights ({bound}); raise {flag} to {int(value)}"
+# What was searched, and within which limits.
 
 
 def limits_line(result: SearchResult) -> str:
@@ -152,42 +88,9 @@ def search_line(result: SearchResult) -> str:
     families = [_family_search_text(family) for family in result.families]
     refused = f", {result.refused:,} refused by the engine" if result.refused else ""
     return (
-        f"Searched {_join(families)}: {result.examined:,} distinct networks in "
+        f"Searched {joined(families)}: {result.examined:,} distinct networks in "
         f"{result.seconds:.1f} s ({result.rate:,.0f} a second){refused}; "
         f"{len(result.ranked):,} fit."
-    )
-
-
-def _join(items: Sequence[str]) -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
-
-
-def _input_text(result: SearchResult) -> str:
-    return "×".join(str(size) for size in result.settings.problem.input_shape)
-
-
-def nothing_fits(result: SearchResult) -> str:
-    """One line: the nearest candidate, the limits it breaks and the flags that would admit it,
-    or the engine's reason when every network was refused."""
-    names = " or ".join(result.settings.family_names)
-    shape = _input_text(result)
-    nearest = result.nearest
-    if nearest is None:
-        refusal = next((f.refusal for f in result.families if f.refusal), None)
-        reason = f"; the first: {refusal}" if refusal else ""
-        return (
-            f"no {names} network for {shape} could be built: the engine refused all "
-            f"{result.examined:,} examined{reason}; allow fewer stages or a larger input"
-        )
-    fixes = "; ".join(_violation_text(v, result.settings.limits) for v in nearest.violations)
-    other = ""
-    if result.elsewhere:
-        other = "".join(
-            f", or add --family {name} ({count:,} fit)" for name, count in result.elsewhere
-        )
-    return (
-        f"nothing fits: of {result.examined:,} {names} networks for {shape}, the nearest "
-        f"({nearest.slug}) {fixes}{other}"
     )
 
 
@@ -200,7 +103,7 @@ def plan_table(result: SearchResult) -> RenderableType:
     Each cell stacks its details under its main figure, so the table fits 80 columns.
     """
     table = Table(
-        title=f"Plan: input {_input_text(result)}, {result.settings.problem.classes} classes",
+        title=f"Plan: input {input_text(result)}, {result.settings.problem.classes} classes",
         title_style=TITLE_STYLE,
         box=box.SIMPLE_HEAD,
         header_style=HEADER_STYLE,
@@ -426,11 +329,11 @@ def _spec_file(rank: int, candidate: Candidate) -> str:
 def check_folder(folder: Path, *, force: bool) -> None:
     """Refuse a file, or a folder that already holds files (unless ``force``)."""
     if folder.exists() and not folder.is_dir():
-        raise ArchplanError(f"{folder}: is a file; --out names a folder for the plan's files")
+        raise ArchplanError(f"{folder}: is a file; --out-dir names a folder for the plan's files")
     if folder.is_dir() and any(folder.iterdir()) and not force:
         raise ArchplanError(
             f"{folder}: already holds files, and a plan never overwrites them; choose another "
-            "--out, or pass --force to replace the plan's files in it"
+            "--out-dir, or pass --force to replace the plan's files in it"
         )
 
 
@@ -459,10 +362,10 @@ def write_plan(result: SearchResult, folder: Path, *, force: bool) -> WrittenPla
     skipped = None
     try:
         write_atomically(folder / PARETO_PNG, lambda path: draw_pareto(result, path))
-    except ModuleNotFoundError as missing:  # matplotlib comes with the keras extra
+    except ModuleNotFoundError as missing:  # matplotlib comes with the train extra
         skipped = (
             f"{PARETO_PNG} not drawn: {missing.name} is not installed "
-            "(pip install 'archplan[keras]')"
+            "(pip install 'archplan[train]')"
         )
     else:
         texts[PARETO_PNG] = ""

@@ -7,9 +7,9 @@ Rendering only: the numbers come from :mod:`archplan.keras.crosscheck` and
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -23,6 +23,7 @@ from archplan.keras.realize import Realized
 from archplan.messages import visible, visible_lines
 from archplan.records.history import EpochRecord, HistoryStats
 from archplan.records.settings import RunSettings
+from archplan.report.plots import plot_history
 from archplan.report.styles import (
     AGREE_STYLE,
     DISAGREE_STYLE,
@@ -34,6 +35,9 @@ from archplan.report.styles import (
     TITLE_STYLE,
 )
 from archplan.rules.shapes import format_shape
+
+if TYPE_CHECKING:
+    from archplan.runs.lifecycle import RunOutcome
 
 AGREE_MARK = "✓"
 DISAGREE_MARK = "✗"
@@ -221,7 +225,26 @@ class ConsoleProgress:
             self._progress = None
 
 
-class ConsoleWatcher(ConsoleProgress):
+class RunFiles:
+    """The two files of a run folder that take a renderer: ``history.png`` and ``summary.txt``.
+
+    The run lifecycle writes every file of the folder, atomically; a watcher built on this draws
+    and words these two for it (:class:`archplan.runs.lifecycle.RunWatcher`).
+    """
+
+    def draw_history(self, history: Sequence[EpochRecord], path: Path, title: str) -> None:
+        plot_history(history, path, title=title)
+
+    def summary_text(self, outcome: RunOutcome) -> str:
+        realized = outcome.realized
+        return render_plain(
+            Text(visible_lines(realized.summary)),
+            crosscheck_report(realized.check),
+            run_summary(outcome.stats, outcome.metrics, str(outcome.folder.path)),
+        )
+
+
+class ConsoleWatcher(RunFiles, ConsoleProgress):
     """What ``archplan realize --train`` shows of a run: the model, its start, then progress."""
 
     def realized(self, realized: Realized) -> None:

@@ -27,7 +27,7 @@ from archplan.records.trials import (
     TrialRecord,
 )
 from archplan.report.pareto import FAMILY_COLORS
-from archplan.report.realize import ConsoleProgress, crosscheck_verdict, duration
+from archplan.report.realize import ConsoleProgress, RunFiles, crosscheck_verdict, duration
 from archplan.report.styles import (
     BEST_STYLE,
     COST_STYLE,
@@ -38,7 +38,7 @@ from archplan.report.styles import (
     PARAM_STYLE,
     TITLE_STYLE,
 )
-from archplan.report.tables import compact
+from archplan.rules.sizes import compact
 
 FRONT_MARK = "✓"
 MISSING = "–"
@@ -68,7 +68,7 @@ def network_text(trial: TrialRecord) -> str:
 # Progress, as the trials run.
 
 
-class StudyConsole(ConsoleProgress):
+class StudyConsole(RunFiles, ConsoleProgress):
     """A search's progress: each trial's network, Keras' epochs inside it, its result."""
 
     def realized(self, realized: Realized) -> None:
@@ -116,6 +116,9 @@ class StudyConsole(ConsoleProgress):
             Text(f"Trial {trial.number}: {trial.name}: {verdict}, {trial.note}; not built",
                  MUTED_STYLE)
         )  # fmt: skip
+
+    def draw_search(self, result: StudySummary, path: Path) -> None:
+        draw_search(result, path)
 
 
 # The table.

@@ -6,8 +6,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from archplan.engine.memory import Memory, estimate_memory
-from archplan.engine.trace import LayerTrace, Trace
+from archplan.engine.summary import Field, LayerTrace, Summary, Trace
 from archplan.messages import visible
 from archplan.report.layout import ByWidth, Cell, Column, Fragment, cell, table
 from archplan.report.styles import (
@@ -20,9 +19,8 @@ from archplan.report.styles import (
     SHAPE_STYLE,
     UNUSED_STYLE,
 )
-from archplan.rules.receptive import Field
 from archplan.rules.shapes import format_shape
-from archplan.rules.sizes import count_with_size, readable_size
+from archplan.rules.sizes import compact, readable_size
 
 WIDE_TRACE_WIDTH = 150
 """Below this many columns the trace table stacks arguments and arithmetic under each layer."""
@@ -53,31 +51,30 @@ def _add_plain_row(grid: Table, *cells: str) -> None:
     grid.add_row(*(Text(value) for value in cells))
 
 
-def _totals(trace: Trace, bytes_per_param: int) -> Table:
+def _with_size(count: int, size: int) -> str:
+    """``'631,658 (2.41 MB)'``, Keras' ``Total params`` line."""
+    return f"{count:,} ({readable_size(size)})"
+
+
+def _totals(summary: Summary) -> Table:
+    trace = summary.trace
     grid = Table.grid(padding=(0, 1))
     grid.add_column(style=HEADER_STYLE)
     grid.add_column(justify="right")
-    _add_plain_row(grid, "Total params:", count_with_size(trace.total_params, bytes_per_param))
     _add_plain_row(
-        grid, "Trainable params:", count_with_size(trace.trainable_params, bytes_per_param)
+        grid, "Total params:", _with_size(trace.total_params, summary.total_params_bytes)
     )
     _add_plain_row(
-        grid, "Non-trainable params:", count_with_size(trace.non_trainable_params, bytes_per_param)
+        grid,
+        "Trainable params:",
+        _with_size(trace.trainable_params, summary.trainable_params_bytes),
+    )
+    _add_plain_row(
+        grid,
+        "Non-trainable params:",
+        _with_size(trace.non_trainable_params, summary.non_trainable_params_bytes),
     )
     return grid
-
-
-def compact(count: int | None) -> str:
-    """``47596160`` → ``'47.6M'``: three significant digits, for a narrow column; ``?``: unknown."""
-    if count is None:
-        return "?"
-    if count < 10_000:
-        return f"{count:,}"
-    for unit, scale in (("K", 10**3), ("M", 10**6), ("G", 10**9)):
-        value = float(f"{count / scale:.3g}")  # rounded first: 999,600 is 1M, not 1e+03K
-        if value < 1000:
-            return f"{value:g}{unit}"
-    return f"{count / 10**9:,.0f}G"
 
 
 def _number(value: float) -> str:
@@ -107,8 +104,9 @@ def _counted(count: int | None) -> str:
     return "unknown (a layer type has no cost rule)" if count is None else f"{count:,}"
 
 
-def _costs(trace: Trace, memory: Memory) -> Table:
+def _costs(summary: Summary) -> Table:
     """MACs, FLOPs, other ops, and the memory estimate, under the parameter totals."""
+    trace, memory = summary
     grid = Table.grid(padding=(0, 1))
     grid.add_column(style=HEADER_STYLE, no_wrap=True, min_width=len("Non-trainable params:"))
     grid.add_column()
@@ -143,12 +141,10 @@ def _costs(trace: Trace, memory: Memory) -> Table:
     return grid
 
 
-def trace_table(
-    trace: Trace, *, bytes_per_param: int = 4, batch_size: int | None = None
-) -> RenderableType:
+def trace_table(summary: Summary) -> RenderableType:
     """Every layer: arguments, shapes, arithmetic, parameters, MACs, receptive field; totals."""
-    memory = estimate_memory(trace, bytes_per_value=bytes_per_param, batch_size=batch_size)
-    footer = (_totals(trace, bytes_per_param), _costs(trace, memory))
+    trace = summary.trace
+    footer = (_totals(summary), _costs(summary))
     rows = ByWidth(
         lambda: _wide_trace_rows(trace), lambda: _narrow_trace_rows(trace), WIDE_TRACE_WIDTH
     )
@@ -230,8 +226,9 @@ PARAMS_COLUMNS = (
 )
 
 
-def params_table(trace: Trace, *, bytes_per_param: int = 4) -> RenderableType:
+def params_table(summary: Summary) -> RenderableType:
     """Every layer's parameter formula and trainable / non-trainable counts; then totals."""
+    trace = summary.trace
     branched = trace.branched
     rows = [
         (
@@ -245,4 +242,4 @@ def params_table(trace: Trace, *, bytes_per_param: int = 4) -> RenderableType:
         for layer in trace.layers
     ]
     listing = table(_title(trace, "parameters"), PARAMS_COLUMNS, rows)
-    return Group(listing, _totals(trace, bytes_per_param))
+    return Group(listing, _totals(summary))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 Shape = tuple[int, ...]
@@ -9,6 +10,15 @@ Shape = tuple[int, ...]
 
 Pair = tuple[int, int]
 """A (height, width) pair: a kernel size, strides, a dilation."""
+
+
+def parse_shape(text: str) -> Shape:
+    """``'32x32x3'``, ``'32×32×3'`` or ``'224,224,3'`` → ``(32, 32, 3)``: the one reading of a
+    shape given on the command line, whichever command takes it. ValueError when it is not."""
+    parts = re.split(r"\s*[x×,]\s*", text.strip().lower())
+    if not all(part.isdigit() and int(part) > 0 for part in parts):
+        raise ValueError(f"{text!r} is not a shape: write sizes > 0 separated by x or commas")
+    return tuple(int(part) for part in parts)
 
 
 def format_shape(shape: Sequence[int | None]) -> str:

@@ -19,6 +19,14 @@ def readable_size(n_bytes: float) -> str:
     return f"{size:.2f} {_UNITS[-1]}"
 
 
-def count_with_size(count: int, bytes_per_value: int = 4) -> str:
-    """``631658`` → ``'631,658 (2.41 MB)'``, Keras' ``Total params`` line."""
-    return f"{count:,} ({readable_size(count * bytes_per_value)})"
+def compact(count: int | None) -> str:
+    """``47596160`` → ``'47.6M'``: three significant digits, for a narrow column; ``?``: unknown."""
+    if count is None:
+        return "?"
+    if count < 10_000:
+        return f"{count:,}"
+    for unit, scale in (("K", 10**3), ("M", 10**6), ("G", 10**9)):
+        value = float(f"{count / scale:.3g}")  # rounded first: 999,600 is 1M, not 1e+03K
+        if value < 1000:
+            return f"{value:g}{unit}"
+    return f"{count / 10**9:,.0f}G"

@@ -26,8 +26,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
-from rich.text import Text
-
 from archplan import __version__
 from archplan.data import Dataset, load_cifar10
 from archplan.engine.trace import Trace, trace_network
@@ -49,7 +47,6 @@ from archplan.keras.fit import (
 from archplan.keras.realize import Realized, checked, realize
 from archplan.keras.speed import output_dtype
 from archplan.keras.split import SplitMemo, check_fits_classes, check_fits_images
-from archplan.messages import visible_lines
 from archplan.records.folder import (
     BEST_MODEL_FILE,
     METRICS_FILE,
@@ -72,8 +69,6 @@ from archplan.records.settings import (
     new_settings,
     resumed_settings,
 )
-from archplan.report.plots import plot_history
-from archplan.report.realize import crosscheck_report, render_plain, run_summary
 from archplan.schema import Network
 from archplan.schema.defaults import MAX_SEED
 
@@ -92,7 +87,12 @@ StopAfter = Callable[[Sequence[EpochRecord]], bool]
 
 
 class RunWatcher(TrainingObserver, Protocol):
-    """Whoever shows a run: told of the realized model, the start of training, and each epoch."""
+    """Whoever shows a run: told of the realized model, the start of training, and each epoch.
+
+    The run decides which files its folder holds and writes each atomically; the two it cannot
+    write without a renderer, ``history.png`` and ``summary.txt``, the watcher draws and words
+    (:class:`archplan.report.realize.RunFiles`), so that training never imports the presentation.
+    """
 
     def realized(self, realized: Realized) -> None:
         """The model's summary and the cross-check, before any refusal of a disagreement."""
@@ -101,6 +101,12 @@ class RunWatcher(TrainingObserver, Protocol):
         self, settings: RunSettings, folder: Path, done: int, placement: Placement
     ) -> None:
         """Training begins in ``folder``, ``done`` epochs already behind it."""
+
+    def draw_history(self, history: Sequence[EpochRecord], path: Path, title: str) -> None:
+        """Draw the history so far into ``path`` (``history.png``'s temporary name)."""
+
+    def summary_text(self, outcome: RunOutcome) -> str:
+        """``summary.txt``: the model, its cross-check and how the run ended, as plain text."""
 
 
 @dataclass(frozen=True)
@@ -251,7 +257,7 @@ def train_in_folder(request: RunRequest, watcher: RunWatcher) -> RunOutcome:
         devices=request.placement.devices,
         distribution=request.placement.distribution,
     )
-    keeper = EpochKeeper(folder, model, facts)
+    keeper = EpochKeeper(folder, model, facts, watcher)
     plan = FitPlan(split, training, settings, steps, request.history, folder.file(BEST_MODEL_FILE))
     fitted = fit_epochs(model, plan, watcher, keeper.keep, request.stop_after)
     test = None if fitted.interrupted else evaluate(model, split, settings.batch_size)
@@ -266,17 +272,20 @@ def train_in_folder(request: RunRequest, watcher: RunWatcher) -> RunOutcome:
     outcome = RunOutcome(
         folder, realized, history, history_stats(history), metrics, fitted.interrupted
     )
-    finish(outcome)
+    finish(outcome, watcher)
     return outcome
 
 
 class EpochKeeper:
     """Keeps each finished epoch on disk: model, history, metrics, and now and then the plot."""
 
-    def __init__(self, folder: RunFolder, model: KerasModel, facts: RunFacts) -> None:
+    def __init__(
+        self, folder: RunFolder, model: KerasModel, facts: RunFacts, watcher: RunWatcher
+    ) -> None:
         self.folder = folder
         self.model = model
         self.facts = facts
+        self.watcher = watcher
         self._plot_due = Every(PLOT_EVERY_SECONDS)
 
     def keep(self, history: Sequence[EpochRecord]) -> None:
@@ -284,30 +293,25 @@ class EpochKeeper:
         self.folder.write_with(MODEL_FILE, self.model.save)
         self.folder.save_history(history)
         if self._plot_due():
-            save_plot(self.folder, history, self.facts.settings.spec)
+            save_plot(self.folder, history, self.facts.settings.spec, self.watcher)
         so_far = self.facts.metrics(history, None, interrupted=False, finished=False)
         self.folder.write_json(METRICS_FILE, so_far)
 
 
-def finish(outcome: RunOutcome) -> None:
+def finish(outcome: RunOutcome, watcher: RunWatcher) -> None:
     """The last history, plot, ``metrics.json`` and ``summary.txt`` of a run that has ended."""
     folder, history = outcome.folder, outcome.history
     title = str(outcome.metrics.get("spec", folder.path.name))
     folder.save_history(history)
-    save_plot(folder, history, title)
+    save_plot(folder, history, title, watcher)
     folder.write_json(METRICS_FILE, outcome.metrics)
-    realized = outcome.realized
-    report = run_summary(outcome.stats, outcome.metrics, str(folder.path))
-    folder.write_text(
-        SUMMARY_FILE,
-        render_plain(
-            Text(visible_lines(realized.summary)), crosscheck_report(realized.check), report
-        ),
-    )
+    folder.write_text(SUMMARY_FILE, watcher.summary_text(outcome))
 
 
-def save_plot(folder: RunFolder, history: Sequence[EpochRecord], title: str) -> None:
-    folder.write_with(PLOT_FILE, lambda path: plot_history(history, path, title=title))
+def save_plot(
+    folder: RunFolder, history: Sequence[EpochRecord], title: str, watcher: RunWatcher
+) -> None:
+    folder.write_with(PLOT_FILE, lambda path: watcher.draw_history(history, path, title))
 
 
 class Every:

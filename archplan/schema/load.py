@@ -39,13 +39,15 @@ def parse_spec(data: Any, *, source: str = "<spec>", default_name: str = "networ
     try:
         network = Network.model_validate_json(json.dumps(data))
     except ValidationError as error:
-        raise SpecError("\n".join(_describe(source, data, e) for e in error.errors())) from None
+        raise SpecError(
+            "\n".join(describe_error(source, data, e) for e in error.errors())
+        ) from None
     if network.name is None:
         network = network.model_copy(update={"name": default_name})
     return network
 
 
-def _describe(source: str, data: Mapping[str, Any], error: ErrorDetails) -> str:
+def describe_error(source: str, data: Mapping[str, Any], error: ErrorDetails) -> str:
     """One line for one pydantic error: where it is, in the spec's own terms, and what to do."""
     loc = list(error["loc"])
     where = [source]

@@ -64,7 +64,7 @@ class Node:
         return layer_label(self.index, self.name, self.layer.keras_class)
 
 
-def _layer_of_its_type(value: object) -> Layer:
+def validate_layer(value: object) -> Layer:
     """Validate one layer with the class its ``type`` names, loading only that class's family.
 
     The errors are those a discriminated union of every layer class would give, without building
@@ -96,9 +96,7 @@ def _layer_of_its_type(value: object) -> Layer:
     return cls.model_validate_json(json.dumps(dict(value)))  # JSON's rules, as the file's
 
 
-LayerSpec = SerializeAsAny[
-    Annotated[Layer, PlainValidator(_layer_of_its_type), UnionSchema(any_layer)]
-]
+LayerSpec = SerializeAsAny[Annotated[Layer, PlainValidator(validate_layer), UnionSchema(any_layer)]]
 """Any layer spec, validated by the class its ``type`` names and dumped with all its fields."""
 
 

@@ -26,7 +26,8 @@ from archplan.planner.quantities import (
 )
 from archplan.planner.search import Candidate, SearchResult, search
 from archplan.planner.written import spec_data
-from archplan.report.plan import candidate_record, chosen_description, limits_line, nothing_fits
+from archplan.planner.refusal import nothing_fits
+from archplan.report.plan import candidate_record, chosen_description, limits_line
 from archplan.serve.views import BadRequestError, spec_text
 
 T = TypeVar("T")

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from archplan.engine.summary import summarize
 from archplan.engine.trace import LayerRefusalError, Trace, trace_network
 from archplan.errors import ArchplanError
 from archplan.messages import visible_lines
@@ -118,7 +119,7 @@ def trace_view(text: str, *, source: str, dtype: str, batch: Any) -> dict[str, A
         parsed = parse_text(text, source)
     except ArchplanError as error:
         return error_view(error)
-    record = trace_record(parsed.trace, bytes_per_param=size, batch_size=chosen_batch)
+    record = trace_record(summarize(parsed.trace, bytes_per_value=size, batch_size=chosen_batch))
     for row in record["layers"]:
         row["input_shapes_text"] = ", ".join(format_shape(tuple(s)) for s in row["input_shapes"])
         row["output_shape_text"] = format_shape(tuple(row["output_shape"]))
@@ -218,10 +219,11 @@ def compare_view(specs: list[tuple[str, str]], *, dtype: str, batch: Any) -> dic
     traces = []
     for source, text in specs:
         try:
-            traces.append((source, parse_text(text, source).trace))
+            trace = parse_text(text, source).trace
         except ArchplanError as error:
             return error_view(error)
-    networks = compared(traces, bytes_per_value=size, batch_size=chosen_batch)
+        traces.append((source, summarize(trace, bytes_per_value=size, batch_size=chosen_batch)))
+    networks = compared(traces)
     rows = [
         {
             "label": row.label,

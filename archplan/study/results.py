@@ -9,7 +9,7 @@ traced in full), ``trials.csv`` (every trial), ``search.png`` (accuracy against 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,6 @@ from archplan.records.trials import (
     TrialRecord,
     trials_csv,
 )
-from archplan.report.study import draw_search
 from archplan.study.sampling import point_of
 from archplan.study.trial import NOTE, OUTCOME, ROLE, WORKER
 
@@ -147,7 +146,13 @@ class WrittenResults:
     plot_skipped: str | None = None
 
 
-def write_results(out: Path, result: StudySummary, settings: Settings) -> WrittenResults:
+DrawSearch = Callable[[StudySummary, Path], None]
+"""Draws ``search.png`` into a path: the presentation's (:meth:`StudyWatcher.draw_search`)."""
+
+
+def write_results(
+    out: Path, result: StudySummary, settings: Settings, draw_search: DrawSearch
+) -> WrittenResults:
     """``best.json`` (when a trial ran every epoch), ``trials.csv`` and ``search.png``."""
     files = [TRIALS_CSV]
     write_text_atomically(out / TRIALS_CSV, trials_csv(result.trials))

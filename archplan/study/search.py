@@ -29,11 +29,11 @@ from optuna.trial import FrozenTrial, TrialState
 from archplan.data import Dataset
 from archplan.errors import ArchplanError
 from archplan.planner.planfile import Settings
+from archplan.planner.refusal import nothing_fits
 from archplan.planner.search import SearchResult, search
 from archplan.planner.written import settings_data
 from archplan.records.settings import Overrides
 from archplan.records.trials import REJECTED, REPEAT, TRAINED, StudySummary
-from archplan.report.plan import nothing_fits
 from archplan.runs.lifecycle import load_dataset
 from archplan.study.results import (
     BEST_JSON,
@@ -148,7 +148,7 @@ def run_study(request: StudyRequest, watcher: StudyWatcher) -> StudyOutcome:
         )
         runner, interrupted, stopped = _run_trials(request, study, watcher, capacity)
         result = summary(study, settings, facts)
-    written = write_results(request.out, result, settings)
+    written = write_results(request.out, result, settings, watcher.draw_search)
     return StudyOutcome(
         summary=result,
         written=written,
@@ -256,22 +256,22 @@ def feasible_networks(settings: Settings) -> int | None:
 
 
 def prepare_folder(request: StudyRequest, storage: StorageURL) -> None:
-    """``--out``: a new folder, one that holds this study, or (with ``--force``) any folder;
+    """``--out-dir``: a new folder, one that holds this study, or (with ``--force``) any folder;
     created now when the storage is a file (it may be in it), else once the database answers."""
     out = request.out
     if out.exists() and not out.is_dir():
-        raise ArchplanError(f"{out}: is a file; --out names a folder for the study's files")
+        raise ArchplanError(f"{out}: is a file; --out-dir names a folder for the study's files")
     marker = out / STUDY_JSON
     if marker.is_file():
         held = _read_json(marker)
         if (held.get("study"), held.get("storage")) != (request.study_name, storage.shown):
             raise ArchplanError(
                 f"{out}: holds the study {held.get('study')!r} of {held.get('storage')}, not "
-                f"{request.study_name!r} of {storage.shown}; choose another --out"
+                f"{request.study_name!r} of {storage.shown}; choose another --out-dir"
             )
     elif out.is_dir() and not _only_study_files(out, storage) and not request.force:
         raise ArchplanError(
-            f"{out}: already holds files that are not a study's; choose another --out, or pass "
+            f"{out}: already holds files that are not a study's; choose another --out-dir, or pass "
             "--force to add the study's files to it"
         )
     if storage.is_file:

@@ -49,6 +49,7 @@ from archplan.records.trials import (
     REPEAT,
     SURPLUS,
     TRAINED,
+    StudySummary,
     TrialRecord,
 )
 from archplan.runs.lifecycle import NewRun, RunOutcome, RunWatcher, start_run
@@ -88,6 +89,10 @@ class StudyWatcher(RunWatcher, Protocol):
 
     def draw_skipped(self, trial: TrialRecord) -> None:
         """A draw that was rejected or repeated an earlier network: never built."""
+
+    def draw_search(self, result: StudySummary, path: Path) -> None:
+        """Draw the study's ``search.png`` into ``path`` (its temporary name): the study writes
+        its results without importing the presentation."""
 
 
 class StudyInterruptedError(Exception):

@@ -13,11 +13,11 @@ HERE=results/search-cpu
 } > "$HERE/machine.txt"
 start=$(date +%s)
 "$PY" -m archplan realize specs/tutorial-convnet.json --train --backend tensorflow \
-    --data "$DATA" --limit 10000 --epochs 2 --out "$HERE/tutorial-convnet" > "$HERE/tutorial-convnet.log" 2>&1
+    --data "$DATA" --limit 10000 --epochs 2 --out-dir "$HERE/tutorial-convnet" > "$HERE/tutorial-convnet.log" 2>&1
 mid=$(date +%s)
 "$PY" -m archplan plan "$HERE/cpu-search.plan.json" --train --backend tensorflow \
     --data "$DATA" --limit 10000 --epochs 2 --trials 24 \
-    --reference "$HERE/tutorial-convnet" --out "$HERE/study" > "$HERE/search.log" 2>&1
+    --reference "$HERE/tutorial-convnet" --out-dir "$HERE/study" > "$HERE/search.log" 2>&1
 end=$(date +%s)
 {
   echo "tutorial run: $((mid - start)) s"

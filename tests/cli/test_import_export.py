@@ -165,3 +165,13 @@ def test_an_output_that_is_a_folder_is_refused_before_any_work(tmp_path: Path) -
     code, _, err = invoke("export", DIMENSIONING, "-o", tmp_path)
     assert code == 2
     assert err == f"error: {tmp_path}: is a directory; name a file inside it\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "shape"), [("224,224,3", (224, 224, 3)), ("32x32x3", (32, 32, 3)), ("32 × 32 × 3", (32, 32, 3)), ("100", (100,))]
+)  # fmt: skip
+def test_one_shape_parser_reads_both_separators(text: str, shape: tuple[int, ...]) -> None:
+    from archplan.cli.importing import parse_shape as import_shape
+    from archplan.rules.shapes import parse_shape
+
+    assert parse_shape(text) == import_shape(text) == shape

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -138,7 +139,7 @@ def test_a_plan_folder_is_never_overwritten_without_force(plan_file: Path, tmp_p
     assert (code, stdout) == (2, "")
     assert err == (
         f"error: {out}: already holds files, and a plan never overwrites them; choose another "
-        "--out, or pass --force to replace the plan's files in it\n"
+        "--out-dir, or pass --force to replace the plan's files in it\n"
     )
     assert invoke("plan", plan_file, "--out", out, "--force")[0] == 0
     assert (out / "notes.txt").read_text() == "mine"
@@ -167,14 +168,14 @@ def test_nothing_fits_names_every_limit_the_nearest_breaks(plan_file: Path) -> N
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--input", "32x32", "--classes", "10"], "error: --input: '32x32' is not an image shape"),
-        (["--input", "32x32x3", "--classes", "10", "--max-params", "lots"], "error: --max-params: 'lots' is not a count"),
-        (["--input", "32x32x3", "--classes", "10", "--max-memory", "64M"], "error: --max-memory: '64M': say the unit in bytes"),
-        (["--input", "32x32x3", "--classes", "10", "--final-size", "8..2"], "error: --final-size: '8..2' is an empty range"),
-        (["--input", "32x32x3", "--classes", "10", "--family", "resnt"], "error: --family: unknown family 'resnt' (did you mean 'resnet'?)"),
-        (["--classes", "10"], "error: give --input (e.g. 32x32x3), or a plan file with 'input' and 'classes'"),
-        (["--input", "32x32x3", "--classes", "10", "--force"], "error: --force: only with --out"),
-        (["--input", "32x32x3", "--classes", "1"], "error: Invalid value for '--classes': Input should be greater than or equal to 2 (see: archplan plan --help)"),
+        (["--input-shape", "32x32", "--classes", "10"], "error: --input-shape: '32x32' is not an image shape"),
+        (["--input-shape", "32x32x3", "--classes", "10", "--max-params", "lots"], "error: --max-params: 'lots' is not a count"),
+        (["--input-shape", "32x32x3", "--classes", "10", "--max-memory", "64M"], "error: --max-memory: '64M': say the unit in bytes"),
+        (["--input-shape", "32x32x3", "--classes", "10", "--final-size", "8..2"], "error: --final-size: '8..2' is an empty range"),
+        (["--input-shape", "32x32x3", "--classes", "10", "--family", "resnt"], "error: --family: unknown family 'resnt' (did you mean 'resnet'?)"),
+        (["--classes", "10"], "error: give --input-shape (e.g. 32x32x3), or a plan file with 'input' and 'classes'"),
+        (["--input-shape", "32x32x3", "--classes", "10", "--force"], "error: --force: only with --out-dir"),
+        (["--input-shape", "32x32x3", "--classes", "1"], "error: Invalid value for '--classes': Input should be greater than or equal to 2 (see: archplan plan --help)"),
         (["missing-plan.json"], "error: missing-plan.json: no such plan file; check the path"),
     ],
 )  # fmt: skip
@@ -272,7 +273,9 @@ def test_fix_with_nothing_to_try_is_exit_2(write_spec: Callable[..., Path]) -> N
 
 
 def test_solve_lists_every_setting_with_its_arithmetic() -> None:
-    code, out, _ = invoke("solve", "--input", "32", "--output", "16", "--kernel", "3", columns=160)
+    code, out, _ = invoke(
+        "solve", "--input-length", "32", "--output-length", "16", "--kernel", "3", columns=160
+    )
     assert code == 0
     assert "Conv2D: 32 → 16" in out
     assert "⌈32 / 2⌉ = 16" in out
@@ -281,7 +284,7 @@ def test_solve_lists_every_setting_with_its_arithmetic() -> None:
 
 def test_solve_json() -> None:
     code, out, _ = invoke(
-        "solve", "--input", "8", "--output", "16", "--layer", "transpose", "--json"
+        "solve", "--input-length", "8", "--output-length", "16", "--layer", "transpose", "--json"
     )
     assert code == 0
     data = json.loads(out)
@@ -293,11 +296,11 @@ def test_solve_json() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--input", "32", "--output", "64"], "error: no Conv2D with kernel ≤ 7, stride ≤ 4, dilation ≤ 3 turns 32 into 64; a convolution or pooling never enlarges its input; try --layer transpose"),
-        (["--input", "8", "--output", "4", "--layer", "transpose"], "a transposed convolution never shrinks its input; try --layer conv or pool"),
-        (["--input", "32", "--output", "30", "--kernel", "5", "--padding", "same"], "drop --kernel, --padding, or raise --max-kernel and --max-stride"),
-        (["--input", "32", "--output", "16", "--layer", "pool", "--dilation", "2"], "error: --dilation: pooling has no dilation"),
-        (["--input", "0", "--output", "16"], "error: Invalid value for '--input': Input should be greater than or equal to 1 (see: archplan solve --help)"),
+        (["--input-length", "32", "--output-length", "64"], "error: no Conv2D with kernel ≤ 7, stride ≤ 4, dilation ≤ 3 turns 32 into 64; a convolution or pooling never enlarges its input; try --layer transpose"),
+        (["--input-length", "8", "--output-length", "4", "--layer", "transpose"], "a transposed convolution never shrinks its input; try --layer conv or pool"),
+        (["--input-length", "32", "--output-length", "30", "--kernel", "5", "--padding", "same"], "drop --kernel, --padding, or raise --max-kernel and --max-stride"),
+        (["--input-length", "32", "--output-length", "16", "--layer", "pool", "--dilation", "2"], "error: --dilation: pooling has no dilation"),
+        (["--input-length", "0", "--output-length", "16"], "error: Invalid value for '--input-length': Input should be greater than or equal to 1 (see: archplan solve --help)"),
     ],
 )  # fmt: skip
 def test_solve_without_a_solution_says_what_to_try(args: list[str], message: str) -> None:
@@ -355,3 +358,47 @@ def test_batch_size_and_dtype_set_the_memory_and_the_written_training(plan_file:
     assert large["plan"]["dtype"] == "float16"
     assert small["chosen"][0]["name"] == large["chosen"][0]["name"]
     assert large["chosen"][0]["training_memory_bytes"] > small["chosen"][0]["training_memory_bytes"]
+
+
+# One vocabulary: --input-shape, --out-dir, --input-length/--output-length; the old names still work.
+
+
+@pytest.mark.parametrize(
+    ("new", "old"),
+    [
+        (["solve", "--input-length", "32", "--output-length", "28"], ["solve", "--input", "32", "--output", "28"]),
+        (["plan", "--input-shape", "32x32x3", "--classes", "10", "--top", "1", "--max-params", "100K", "--family", "plain"], ["plan", "--input", "32x32x3", "--classes", "10", "--top", "1", "--max-params", "100K", "--family", "plain"]),
+        (["plan", "--input-shape", "32,32,3", "--classes", "10", "--top", "1", "--max-params", "100K", "--family", "plain"], ["plan", "--input", "32×32×3", "--classes", "10", "--top", "1", "--max-params", "100K", "--family", "plain"]),
+    ],
+)  # fmt: skip
+def test_an_old_flag_name_gives_what_the_new_one_gives(new: list[str], old: list[str]) -> None:
+    timing = re.compile(r"in [\d.]+ s \([\d,]+ a second\)")
+    (code, out, _), (old_code, old_out, _) = invoke(*new), invoke(*old)
+    assert (code, timing.sub("", words(out))) == (old_code, timing.sub("", words(old_out)))
+    assert code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["solve", "--input", "32", "--input-length", "32", "--output-length", "28"], "error: --input is the old name of --input-length; give --input-length only"),
+        (["solve", "--input-length", "32"], "error: solve needs --output-length, e.g. --input-length 32 --output-length 28"),
+        (["plan", "--input", "32x32x3", "--input-shape", "32x32x3", "--classes", "10"], "error: --input is the old name of --input-shape; give --input-shape only"),
+        (["plan", "--input-shape", "32x32x3", "--classes", "10", "--out", "a", "--out-dir", "b"], "error: --out is the old name of --out-dir; give --out-dir only"),
+    ],
+)  # fmt: skip
+def test_a_flag_given_under_both_names_is_refused(args: list[str], message: str) -> None:
+    code, out, err = invoke(*args)
+    assert (code, out, err) == (2, "", message + "\n")
+
+
+def test_the_old_flag_names_are_kept_out_of_help() -> None:
+    for command, old in (
+        ("plan", "--input "),
+        ("plan", "--out "),
+        ("solve", "--output "),
+        ("realize", "--out "),
+    ):
+        _, out, _ = invoke(command, "--help", columns=200)
+        assert old not in out
+    assert "--input-shape" in invoke("plan", "--help", columns=200)[1]

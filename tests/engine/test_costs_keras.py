@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from archplan import load_spec, parse_spec, trace_network
+from archplan.engine.summary import summarize
 from archplan.report.data import trace_record
-from archplan.rules.sizes import count_with_size
+from archplan.rules.sizes import readable_size
 from tests.conftest import SPECS, chain
 from tests.engine.conftest import keras_chain
 
@@ -65,8 +66,9 @@ def test_costs_match_keras_and_tensorflow(keras: ModuleType, name: str) -> None:
     lines: list[str] = []
     model.summary(print_fn=lambda text, **_: lines.append(text))
     summary = "\n".join(lines)
-    assert f"Total params: {count_with_size(trace.total_params, 4)}" in summary
-    record = trace_record(trace, bytes_per_param=4)
+    total = trace.total_params
+    assert f"Total params: {total:,} ({readable_size(total * 4)})" in summary
+    record = trace_record(summarize(trace, bytes_per_value=4))
     assert record["total_params_bytes"] == 4 * sum(math.prod(tuple(w.shape)) for w in model.weights)
 
     keras_layers = [

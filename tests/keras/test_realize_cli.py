@@ -26,6 +26,7 @@ from PIL import Image
 
 from archplan import load_spec
 from archplan.records.folder import spec_record
+from archplan.report.realize import RunFiles
 from tests.conftest import ROOT, SHARED, SPECS, run_metrics
 from tests.keras.conftest import realize
 
@@ -164,9 +165,10 @@ def test_an_unknown_backend_is_refused() -> None:
     assert err == "error: unknown Keras backend 'theano'; choose one of tensorflow, jax, torch\n"
 
 
-def test_training_options_without_train_are_refused() -> None:
-    code, _, err = realize(TUTORIAL, "--epochs", "3", "--out", "x")
-    assert (code, err) == (2, "error: --epochs, --out: only for training; add --train\n")
+@pytest.mark.parametrize("out", ["--out-dir", "--out"])  # --out: the old name, kept
+def test_training_options_without_train_are_refused(out: str) -> None:
+    code, _, err = realize(TUTORIAL, "--epochs", "3", out, "x")
+    assert (code, err) == (2, "error: --epochs, --out-dir: only for training; add --train\n")
 
 
 def test_a_training_option_given_as_zero_is_still_an_option_given() -> None:
@@ -284,7 +286,7 @@ def test_resume_refuses_a_changed_split_and_a_finished_run(trained: Path, tmp_pa
     assert snapshot(run) == before
 
 
-class StopAtEpoch:
+class StopAtEpoch(RunFiles):
     """Stands in for the console watcher; does what a user does at a chosen epoch."""
 
     wants_steps = True

@@ -162,7 +162,7 @@ def test_a_folder_with_files_is_refused_unless_forced(tmp_path: Path) -> None:
     RunFolder.claim(tmp_path / "empty", force=False)
     RunFolder.claim(tmp_path / "empty", force=False)  # existing but empty: fine
     (tmp_path / "empty" / "notes.txt").write_text("mine")
-    with pytest.raises(RunError, match="a run is never overwritten; choose another --out"):
+    with pytest.raises(RunError, match="a run is never overwritten; choose another --out-dir"):
         RunFolder.claim(tmp_path / "empty", force=False)
     assert RunFolder.claim(tmp_path / "empty", force=True).path == tmp_path / "empty"
 

@@ -99,7 +99,7 @@ def test_a_run_that_failed_before_its_first_epoch_leaves_its_folder_free(
     assert resumed == (
         f"--resume {out}: it has no model.keras, so there is nothing to resume (a run saves its "
         f"model after its first epoch); start a new run in it instead: archplan realize SPEC "
-        f"--train --out {out}"
+        f"--train --out-dir {out}"
     )
     code, stdout, err = realize(TUTORIAL, "--train", "--data", tiny_cifar, "--out", out, *QUICK)
     assert (code, err) == (0, ""), stdout

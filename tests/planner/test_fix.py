@@ -59,7 +59,7 @@ IMPOSSIBLE: list[tuple[str, dict[str, Any], str | None]] = [
                                  shape=(8, 8, 3)), None),
     ("graph-kernel-40", chain(STEM, {"type": "Conv2D", "filters": 4, "kernel_size": 40, "inputs": ["stem"]}), None),
 ]  # fmt: skip
-"""The impossible specs of tests/schema/test_bad_specs.py, tests/engine/test_graph.py and the README,
+"""The impossible specs of tests/schema/test_bad_specs.py, tests/engine/test_graph.py and docs/planning.md,
 with the first fix expected where there is one a person would name (None: any that traces)."""
 
 UNFIXABLE = [

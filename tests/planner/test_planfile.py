@@ -67,7 +67,7 @@ def test_malformed_plan_files_are_one_line_per_mistake(data: dict[str, Any], mes
 @pytest.mark.parametrize(
     ("data", "overrides", "message"),
     [
-        ({}, Overrides(), "give --input (e.g. 32x32x3) and --classes (e.g. 10), or a plan file "
+        ({}, Overrides(), "give --input-shape (e.g. 32x32x3) and --classes (e.g. 10), or a plan file "
                           "with 'input' and 'classes'"),
         (BASE, Overrides(families=("plian",)),
          "--family: unknown family 'plian' (did you mean 'plain'?); one of plain, resnet, mobile"),

@@ -8,10 +8,12 @@ import pytest
 from rich.console import Console
 
 from archplan import load_spec, parse_spec, trace_network
+from archplan.engine.summary import summarize
 from archplan.engine.trace import LayerTrace, Trace
 from archplan.report.compare import ROWS, best, compare_record, compare_table, compared
 from archplan.report.data import one_or_list, trace_record
-from archplan.report.tables import compact, field_cell, trace_table
+from archplan.report.tables import field_cell, trace_table
+from archplan.rules.sizes import compact
 from tests.conftest import SPECS, chain
 
 OLD_KEYS = {
@@ -35,7 +37,7 @@ def render(renderable: object, width: int = 200) -> str:
 
 
 def test_record_keeps_every_old_key_and_adds_the_costs() -> None:
-    record = trace_record(traced("tutorial-convnet"))
+    record = trace_record(summarize(traced("tutorial-convnet")))
     assert set(record) == OLD_KEYS | {
         "total_macs",
         "total_flops",
@@ -55,7 +57,7 @@ def test_record_keeps_every_old_key_and_adds_the_costs() -> None:
 
 
 def test_record_memory_object() -> None:
-    record = trace_record(traced("tutorial-convnet"), bytes_per_param=2, batch_size=4)
+    record = trace_record(summarize(traced("tutorial-convnet"), bytes_per_value=2, batch_size=4))
     memory = record["memory"]
     assert memory["activation_bytes_per_sample"] == sum(
         r["activation_bytes"] for r in record["layers"]
@@ -81,7 +83,7 @@ def test_record_memory_object() -> None:
 
 
 def test_record_fields_per_axis() -> None:
-    rows = trace_record(traced("tutorial-dimensioning"))["layers"]
+    rows = trace_record(summarize(traced("tutorial-dimensioning")))["layers"]
     assert [(r["receptive_field"], r["jump"], r["start"]) for r in rows] == [
         (5, 1, 2.0), (6, 2, 2.5), (10, 2, 2.5), (12, 4, 3.5), (20, 4, 7.5),
         (32, None, None), (32, None, None), (32, None, None),
@@ -89,7 +91,7 @@ def test_record_fields_per_axis() -> None:
     uneven = trace_network(
         parse_spec(chain({"type": "Conv2D", "filters": 1, "kernel_size": [3, 5]}))
     )
-    row = trace_record(uneven)["layers"][0]
+    row = trace_record(summarize(uneven))["layers"][0]
     assert (row["receptive_field"], row["jump"], row["start"]) == ([3, 5], 1, [1.0, 2.0])
     assert one_or_list(()) is None
 
@@ -98,10 +100,10 @@ def test_unknown_costs_are_null_and_question_marks() -> None:
     known = traced("tutorial-dimensioning")
     unknown = LayerTrace(**{**vars(known.layers[0]), "macs": None, "field": None})
     trace = Trace(known.name, known.input_shape, (unknown, *known.layers[1:]))
-    record = trace_record(trace)
+    record = trace_record(summarize(trace))
     assert (record["total_macs"], record["total_flops"]) == (None, None)
     assert (record["layers"][0]["macs"], record["layers"][0]["receptive_field"]) == (None, None)
-    text = render(trace_table(trace))
+    text = render(trace_table(summarize(trace)))
     assert "unknown (a layer type has no cost rule)" in text
     assert (compact(None), field_cell(None)) == ("?", "?")
 
@@ -117,7 +119,7 @@ def test_compact_counts(count: int, text: str) -> None:
 
 
 def test_trace_table_shows_macs_fields_and_memory() -> None:
-    text = render(trace_table(traced("tutorial-convnet"), batch_size=8))
+    text = render(trace_table(summarize(traced("tutorial-convnet"), batch_size=8)))
     assert "MACs" in text
     assert "RF (jump)" in text
     assert "37.7M" in text
@@ -133,7 +135,10 @@ def test_trace_table_shows_macs_fields_and_memory() -> None:
 
 def test_compare_marks_the_best_of_each_ranked_row() -> None:
     networks = compared(
-        [("a.json", traced("tutorial-convnet")), ("b.json", traced("tutorial-dimensioning"))]
+        [
+            ("a.json", summarize(traced("tutorial-convnet"))),
+            ("b.json", summarize(traced("tutorial-dimensioning"))),
+        ]
     )
     winners = {row.key: best(row, networks) for row in ROWS}
     assert winners == {
@@ -164,7 +169,9 @@ def test_compare_marks_the_best_of_each_ranked_row() -> None:
 
 def test_compare_ties_and_clashing_names() -> None:
     same = traced("tutorial-dimensioning")
-    networks = compared([("x/a.json", same), ("y/a.json", same)], batch_size=1)
+    networks = compared(
+        [(name, summarize(same, batch_size=1)) for name in ("x/a.json", "y/a.json")]
+    )
     assert [n.label for n in networks] == ["x/a.json", "y/a.json"]
     assert all(best(row, networks) == ({0, 1} if row.rank else set()) for row in ROWS)
     assert "Training memory at batch size 1." in render(compare_table(networks))

@@ -77,7 +77,7 @@ def test_a_folder_of_other_files_is_not_written_into(small_plan: Path, tmp_path:
     code, _, err = plan_train(small_plan, "--train", "--trials", "2", "--out", out)
     assert code == 2
     assert err.strip() == (
-        f"error: {out}: already holds files that are not a study's; choose another --out, or pass "
+        f"error: {out}: already holds files that are not a study's; choose another --out-dir, or pass "
         "--force to add the study's files to it"
     )
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
