@@ -24,9 +24,9 @@ from archplan.planner.quantities import (
     parse_input_shape,
     parse_range,
 )
+from archplan.planner.refusal import nothing_fits
 from archplan.planner.search import Candidate, SearchResult, search
 from archplan.planner.written import spec_data
-from archplan.planner.refusal import nothing_fits
 from archplan.report.plan import candidate_record, chosen_description, limits_line
 from archplan.serve.views import BadRequestError, spec_text
 
