@@ -30,10 +30,14 @@ ForceOpt = Annotated[bool, typer.Option("--force", help="Let -o replace an exist
 
 def _raw(path: Path) -> dict[str, Any]:
     """The spec's JSON as written, once the spec format accepts it (the trace may refuse it)."""
+    from archplan.errors import SpecError
+    from archplan.files.reading import read_json
     from archplan.schema import parse_spec
-    from archplan.schema.files import read_json
+    from archplan.schema.load import WHERE_SPECS_ARE
 
-    data: dict[str, Any] = read_json(path, where_to_look=" (ready specs are in specs/)")
+    data: dict[str, Any] = read_json(
+        path, where_to_look=WHERE_SPECS_ARE, error=SpecError, allow_nan=True
+    )
     parse_spec(data, source=str(path), default_name=path.stem)
     return data
 

@@ -30,6 +30,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from pydantic_core import ErrorDetails
 
 from archplan.errors import ArchplanError, SpecError
+from archplan.files.reading import read_json
 from archplan.layers import any_layer, type_names
 from archplan.layers.args import PositiveInt
 from archplan.messages import layer_label, suggest
@@ -295,13 +296,7 @@ class Settings:
 
 def load_plan(path: Path) -> PlanFile:
     """Read and validate a plan file; every problem is one line naming the file and field."""
-    text = _read(path)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ArchplanError(
-            f"{path}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}"
-        ) from None
+    data = read_json(path, kind="plan file")
     return parse_plan(data, source=str(path))
 
 
@@ -314,19 +309,6 @@ def parse_plan(data: Any, *, source: str = "<plan>") -> PlanFile:
         raise ArchplanError(
             "\n".join(_problem(source, data, detail) for detail in error.errors())
         ) from None
-
-
-def _read(path: Path) -> str:
-    if path.is_dir():
-        raise ArchplanError(f"{path}: is a directory, not a plan file; name a .json file")
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ArchplanError(f"{path}: no such plan file; check the path") from None
-    except UnicodeDecodeError:
-        raise ArchplanError(f"{path}: is not UTF-8 text; save the plan as UTF-8 JSON") from None
-    except OSError as error:
-        raise ArchplanError(f"{path}: cannot be read ({error.strerror})") from None
 
 
 def _problem(source: str, data: Mapping[str, Any], error: ErrorDetails) -> str:

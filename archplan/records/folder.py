@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from archplan.errors import RunError, SpecError
+from archplan.files.reading import read_json, read_text
 from archplan.records.history import EpochRecord, history_csv, history_json, parse_history_json
 from archplan.records.settings import RunSettings
 from archplan.schema import Network, parse_spec
@@ -129,27 +130,24 @@ class RunFolder:
 
     def read_settings(self) -> RunSettings:
         where = self.file(SETTINGS_FILE)
+        data = _read_record(where)
         try:
-            data = json.loads(where.read_text(encoding="utf-8"))["settings"]
-            settings = RunSettings(**{f.name: _setting(data, f) for f in fields(RunSettings)})
-        except (OSError, ValueError, KeyError, TypeError) as error:
+            saved = data["settings"]
+            return RunSettings(**{f.name: _setting(saved, f) for f in fields(RunSettings)})
+        except (ValueError, KeyError, TypeError) as error:
             raise unreadable(where, repr(error)) from None
-        return settings
 
     def read_metrics(self) -> dict[str, Any]:
         """The last ``metrics.json``, or nothing if there is none yet (a run cut short early)."""
         try:
-            data = json.loads(self.file(METRICS_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = _read_record(self.file(METRICS_FILE), allow_nan=True)
+        except RunError:
             return {}
         return data if isinstance(data, dict) else {}
 
     def read_network(self) -> Network:
         where = self.file(SPEC_FILE)
-        try:
-            data = json.loads(where.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise unreadable(where, str(error)) from None
+        data = _read_record(where)
         try:
             return parse_spec(data, source=str(where))
         except SpecError as error:
@@ -157,10 +155,20 @@ class RunFolder:
 
     def read_history(self) -> list[EpochRecord]:
         where = self.file(HISTORY_JSON)
+        text = read_text(where, kind=RECORD, error=RunError)
         try:
-            return parse_history_json(where.read_text(encoding="utf-8"))
-        except (OSError, ValueError, KeyError, TypeError) as error:
+            return parse_history_json(text)
+        except (ValueError, KeyError, TypeError) as error:
             raise unreadable(where, repr(error)) from None
+
+
+RECORD = "run record"
+"""A run folder's files, as messages name them."""
+
+
+def _read_record(where: Path, *, allow_nan: bool = False) -> Any:
+    """A run file's JSON, through the one reader (a diverged loss is NaN in the metrics)."""
+    return read_json(where, kind=RECORD, error=RunError, allow_nan=allow_nan)
 
 
 def spec_record(network: Network) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from archplan.data import Dataset
 from archplan.errors import ArchplanError
+from archplan.files.reading import read_json
 from archplan.planner.planfile import Settings
 from archplan.planner.search import SearchResult, search
 from archplan.planner.written import settings_data
@@ -299,10 +300,7 @@ def create_folder(out: Path) -> None:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise ArchplanError(f"{path}: cannot be read ({error}); restore it or remove it") from None
+    data = read_json(path, kind="study record", allow_nan=True)
     return data if isinstance(data, dict) else {}
 
 

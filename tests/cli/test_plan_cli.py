@@ -175,7 +175,7 @@ def test_nothing_fits_names_every_limit_the_nearest_breaks(plan_file: Path) -> N
         (["--classes", "10"], "error: give --input (e.g. 32x32x3), or a plan file with 'input' and 'classes'"),
         (["--input", "32x32x3", "--classes", "10", "--force"], "error: --force: only with --out"),
         (["--input", "32x32x3", "--classes", "1"], "error: Invalid value for '--classes': Input should be greater than or equal to 2 (see: archplan plan --help)"),
-        (["missing-plan.json"], "error: missing-plan.json: no such plan file; check the path"),
+        (["missing-plan.json"], "error: missing-plan.json: no such file; check the path"),
     ],
 )  # fmt: skip
 def test_bad_plan_flags_are_one_line(args: list[str], message: str) -> None:
