@@ -42,33 +42,26 @@ def diagram_format(output: Path) -> str:
     return fmt
 
 
-def check_writable(output: Path) -> None:
-    """Refuse, before any work, a path whose folder is missing or that names a folder."""
+def check_writable(output: Path, spec: Path) -> None:
+    """Refuse, before any work, a path whose folder is missing, that names a folder, a device,
+    a FIFO or a socket, or that is the spec."""
     if output.is_dir():
         raise ArchplanError(f"{output}: is a directory; name a .svg or .png file inside it")
-    folder = output.parent
-    if not folder.is_dir():
-        raise ArchplanError(
-            f"{output}: the directory {folder} does not exist; create it first or write elsewhere"
-        )
+    from archplan.files.writing import refuse_target
 
-
-def write_bytes(output: Path, data: bytes) -> None:
-    try:
-        output.write_bytes(data)
-    except OSError as error:
-        raise ArchplanError(f"{output}: cannot be written ({error.strerror})") from None
+    refuse_target(output, inputs=(spec,))
 
 
 @reports_errors
 def plot(spec: SpecArg, output: OutputOpt) -> None:
     """Draw the network, one box per layer with its type, arguments and shapes (needs Graphviz)."""
     fmt = diagram_format(output)
-    check_writable(output)
+    check_writable(output, spec)
     result = traced(spec)
+    from archplan.files.writing import write_bytes
     from archplan.report.diagram import render  # Graphviz bindings: only when plotting
 
-    write_bytes(output, render(result, fmt))
+    write_bytes(output, render(result, fmt), inputs=(spec,))
     typer.echo(f"wrote {output}")
 
 

@@ -140,7 +140,7 @@ def realize(
         return
     from archplan.runs.lifecycle import NewRun
 
-    run = NewRun(network, trace, overrides, out, force, backend, command_line())
+    run = NewRun(network, trace, overrides, out, force, backend, command_line(), inputs=(spec,))
     _train(console, lambda watcher: _started(run, watcher))
 
 

@@ -9,9 +9,7 @@ the model is written by whatever ``save`` the caller hands over, and nothing her
 from __future__ import annotations
 
 import json
-import os
 import re
-import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import MISSING, Field, asdict, fields
 from datetime import datetime
@@ -20,6 +18,7 @@ from typing import Any
 
 from archplan.errors import RunError, SpecError
 from archplan.files.reading import read_json, read_text
+from archplan.files.writing import WriteError, refuse_entries, write_file, write_text
 from archplan.records.history import EpochRecord, history_csv, history_json, parse_history_json
 from archplan.records.settings import RunSettings
 from archplan.schema import Network, parse_spec
@@ -55,14 +54,19 @@ class RunFolder:
         self.path = path
 
     @staticmethod
-    def check_free(path: Path, *, force: bool) -> None:
-        """Refuse a folder that already holds files (runs are never overwritten) unless forced.
+    def check_free(path: Path, *, force: bool, inputs: Sequence[Path] = ()) -> None:
+        """Refuse a folder that already holds files (runs are never overwritten) unless forced,
+        and, forced or not, one where a file archplan writes is a folder, a device or an input.
 
         A run that never finished an epoch holds nothing to lose (no model), so its own folder
         stays free for the next attempt, as the advice printed after a failure says.
         """
         if path.exists() and not path.is_dir():
             raise RunError(f"{path} is a file, not a run folder; choose another --out")
+        try:
+            refuse_entries(path, sorted(RUN_FILES | {BEST_MODEL_FILE}), inputs=inputs)
+        except WriteError as error:
+            raise RunError(str(error)) from None
         if not path.is_dir() or force or RunFolder(path).never_trained():
             return
         if any(path.iterdir()):
@@ -73,9 +77,9 @@ class RunFolder:
             )
 
     @classmethod
-    def claim(cls, path: Path, *, force: bool) -> RunFolder:
+    def claim(cls, path: Path, *, force: bool, inputs: Sequence[Path] = ()) -> RunFolder:
         """The folder of a new run, created if need be."""
-        cls.check_free(path, force=force)
+        cls.check_free(path, force=force, inputs=inputs)
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -109,14 +113,14 @@ class RunFolder:
         return self.path / name
 
     def write_text(self, name: str, text: str) -> None:
-        write_text_atomically(self.file(name), text)
+        write_text(self.file(name), text)
 
     def write_json(self, name: str, data: Any) -> None:
         self.write_text(name, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
     def write_with(self, name: str, write: Callable[[Path], None]) -> None:
         """A file that ``write`` produces from its path (``model.save``, a plot), atomically."""
-        write_atomically(self.file(name), write)
+        write_file(self.file(name), write)
 
     def save_history(self, history: Sequence[EpochRecord]) -> None:
         """history.json and history.csv, of the same epochs."""
@@ -176,26 +180,6 @@ def spec_record(network: Network) -> dict[str, Any]:
     return network.model_dump(mode="json", by_alias=True, exclude={"json_schema_url"})
 
 
-def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """Have ``write`` fill a temporary file beside ``path``, then move it into place in one step.
-
-    The temporary name keeps the suffix (Keras saves ``.keras`` files only) and is made up rather
-    than created by ``mkstemp``, so the file gets the usual permissions, not owner-only ones.
-    """
-    temporary = path.with_name(f".{path.stem}.{os.getpid()}-{secrets.token_hex(4)}{path.suffix}")
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` in one step: all of it, or the file as it was."""
-    write_atomically(path, lambda temporary: _write_synced(temporary, text))
-
-
 def _setting(data: dict[str, Any], field: Field[Any]) -> Any:
     """A saved setting; one added since the run was saved takes its default (it was off then)."""
     if field.name in data or field.default is MISSING:
@@ -205,10 +189,3 @@ def _setting(data: dict[str, Any], field: Field[Any]) -> Any:
 
 def unreadable(where: Path, reason: str) -> RunError:
     return RunError(f"{where} cannot be read back ({reason}); the run cannot be resumed")
-
-
-def _write_synced(path: Path, text: str) -> None:
-    with path.open("w", encoding="utf-8") as stream:
-        stream.write(text)
-        stream.flush()
-        os.fsync(stream.fileno())

@@ -29,6 +29,7 @@ from optuna.trial import FrozenTrial, TrialState
 from archplan.data import Dataset
 from archplan.errors import ArchplanError
 from archplan.files.reading import read_json
+from archplan.files.writing import refuse_entries, refuse_target
 from archplan.planner.planfile import Settings
 from archplan.planner.search import SearchResult, search
 from archplan.planner.written import settings_data
@@ -94,6 +95,8 @@ class StudyRequest:
     backend: str | None = None
     command: str = ""
     reference: Path | None = None
+    inputs: tuple[Path, ...] = ()
+    """The command's input files (the plan file): nothing the study writes replaces one."""
 
     @property
     def epochs(self) -> int:
@@ -262,6 +265,12 @@ def prepare_folder(request: StudyRequest, storage: StorageURL) -> None:
     out = request.out
     if out.exists() and not out.is_dir():
         raise ArchplanError(f"{out}: is a file; --out names a folder for the study's files")
+    own = [STUDY_JSON, STUDY_DB, BEST_JSON, TRIALS_CSV, SEARCH_PNG]
+    refuse_entries(out, own, inputs=request.inputs)
+    if storage.journal is not None and storage.journal.exists():
+        refuse_target(storage.journal, inputs=request.inputs)
+    if (out / TRIALS_FOLDER).exists() and not (out / TRIALS_FOLDER).is_dir():
+        raise ArchplanError(f"{out / TRIALS_FOLDER}: is a file; the study keeps its trials there")
     marker = out / STUDY_JSON
     if marker.is_file():
         held = _read_json(marker)

@@ -242,7 +242,7 @@ def test_fix_json_lists_every_fix_with_its_spec(write_spec: Callable[..., Path])
     ("args", "message"),
     [
         (["-o", "{spec}"], "is the spec itself; fix never changes it, name another file"),
-        (["-o", "{existing}"], "already exists; name another file, or pass --force"),
+        (["-o", "{existing}"], "already exists, and archplan never overwrites a file unasked; choose another -o, or pass --force to replace it"),
         (["--pick", "99"], "error: --pick 99: there are 14 fixes; pick 1 to 14"),
     ],
 )
