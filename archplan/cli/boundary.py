@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
+import io
+import itertools
 import os
 import sys
 import traceback
@@ -101,6 +103,11 @@ class OneLineUsageErrors(TyperGroup):
     problem, the way every other mistake is reported, with where to read the usage.
     """
 
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        without_leading_blank_lines(
+            lambda: super(OneLineUsageErrors, self).format_help(ctx, formatter)
+        )
+
     def main(  # type: ignore[override]
         self,
         args: Sequence[str] | None = None,
@@ -110,15 +117,17 @@ class OneLineUsageErrors(TyperGroup):
         **extra: Any,
     ) -> Any:
         try:
+            refuse_completion_shell(list(sys.argv[1:] if args is None else args))
             with guarded_stdout():
                 result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except PipeClosedError:
             code = PIPE_CLOSED  # the reader stopped reading (| head): say nothing more
-        except OutputLostError as error:
+        except (OutputLostError, CompletionShellError) as error:
             print_problem("error", ERROR_STYLE, str(error))
             code = error.exit_code
         except CLICK.exceptions.ClickException as error:
-            print_problem("error", ERROR_STYLE, usage_problem(error))
+            if error.format_message().strip():  # empty: the help, printed already (no args)
+                print_problem("error", ERROR_STYLE, usage_problem(error))
             code = error.exit_code
         except typer.Abort:
             print_problem("error", ERROR_STYLE, "aborted")
@@ -130,6 +139,25 @@ class OneLineUsageErrors(TyperGroup):
         if not standalone_mode:
             return code
         sys.exit(code)
+
+
+COMPLETION_OPTIONS = ("--install-completion", "--show-completion")
+
+
+class CompletionShellError(ArchplanError):
+    """A shell named after ``--install-completion``, which takes none."""
+
+
+def refuse_completion_shell(args: list[str]) -> None:
+    """Refuse ``--install-completion SHELL`` before typer runs: its option is a flag that
+    completes the shell it runs in, so the name was ignored and bash completion installed
+    instead, said to have succeeded."""
+    for option, following in itertools.pairwise(args):
+        if option in COMPLETION_OPTIONS and not following.startswith("-"):
+            raise CompletionShellError(
+                f"{option} {following}: {option} takes no shell name; it works for the shell "
+                f"it runs in (bash, zsh, fish or powershell): run that shell, then {option}"
+            )
 
 
 PIPE_CLOSED = 141
@@ -215,6 +243,33 @@ def guarded_stdout() -> Iterator[None]:
         guarded.flush()
     finally:
         sys.stdout = original
+
+
+class _Captured(io.StringIO):
+    """Text held back on its way to ``stream``, which it stands in for (a terminal stays one)."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__()
+        self._stream = stream
+
+    def isatty(self) -> bool:
+        return bool(getattr(self._stream, "isatty", lambda: False)())
+
+
+def without_leading_blank_lines(print_help: Callable[[], None]) -> None:
+    """Run ``print_help`` (typer's help, which starts with a blank line) and print what it
+    printed from its first line of text on: ``archplan --help | head -1`` shows the usage."""
+    original = sys.stdout
+    captured = _Captured(original)
+    sys.stdout = captured
+    try:
+        print_help()
+    finally:
+        sys.stdout = original
+    lines = captured.getvalue().splitlines(keepends=True)
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    sys.stdout.write("".join(lines))
 
 
 def usage_problem(error: Any) -> str:

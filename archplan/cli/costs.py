@@ -5,14 +5,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from archplan.cli.boundary import reports_errors, stdout_console
+from archplan.cli.boundary import print_problem, reports_errors, stdout_console
 from archplan.cli.options import BatchOpt, Dtype, DtypeOpt, JsonOpt, SpecArg, print_json, traced
 from archplan.errors import ArchplanError
+from archplan.report.styles import NOTE_STYLE
 
 DIAGRAM_SUFFIXES = {".svg": "svg", ".png": "png"}
 
@@ -78,6 +80,10 @@ def compare(
         raise ArchplanError("compare needs at least two specs, e.g. archplan compare a.json b.json")
     from archplan.report.compare import compare_record, compare_table, compared
 
+    for first, second in same_files(specs):
+        print_problem(
+            "note", NOTE_STYLE, f"{first} and {second} are one file, compared with itself"
+        )
     size = dtype.bytes
     networks = compared(
         [(str(path), traced(path)) for path in specs], bytes_per_value=size, batch_size=batch_size
@@ -86,6 +92,23 @@ def compare(
         print_json(compare_record(networks))
     else:
         stdout_console().print(compare_table(networks))
+
+
+def same_files(paths: Sequence[Path]) -> list[tuple[Path, Path]]:
+    """Each path that names a file given before it (by the same path, a link or a hard link)."""
+    from archplan.files.writing import file_identity
+
+    seen: dict[tuple[int, int], Path] = {}
+    pairs = []
+    for path in paths:
+        identity = file_identity(path)
+        if identity is None:
+            continue
+        if identity in seen:
+            pairs.append((seen[identity], path))
+        else:
+            seen[identity] = path
+    return pairs
 
 
 def register(app: typer.Typer) -> None:

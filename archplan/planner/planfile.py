@@ -47,6 +47,7 @@ from archplan.planner.quantities import (
 from archplan.planner.space import Choice, Space
 from archplan.rules.sizes import DTYPE_BYTES
 from archplan.schema import parse_spec
+from archplan.schema.defaults import MAX_SEED
 from archplan.schema.network import InputSpec
 from archplan.schema.training import Training
 
@@ -64,6 +65,8 @@ DEFAULT_TRAINING: dict[str, Any] = {
 }
 """The training block written specs get when the plan gives none: Adam suits every family."""
 Dtype = Literal["float16", "bfloat16", "float32", "float64"]
+MAX_CLASSES = 1_000_000
+"""More classes than any data set has: a larger count is a typo, refused by its field's name."""
 
 
 def _reading(parse: Any) -> Any:
@@ -211,7 +214,7 @@ class PlanFile(_Block):
     )
     description: str | None = None
     input: InputSpec | None = None
-    classes: Annotated[int, Field(ge=2)] | None = None
+    classes: Annotated[int, Field(ge=2, le=MAX_CLASSES)] | None = None
     families: FamiliesField | None = Field(
         None,
         description="Family names, or each family's parameter choices by name "
@@ -224,7 +227,7 @@ class PlanFile(_Block):
         DEFAULT_SAMPLES,
         description="Points per family: a family with no more is walked whole, else sampled.",
     )
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="Seeds the sampling and the training.")
     dtype: Dtype = "float32"
     fixed_layers: list[AnyLayer] = Field(  # type: ignore[valid-type]
         default_factory=list, description="Layers every candidate starts with."

@@ -46,7 +46,7 @@ def parse_spec(data: Any, *, source: str = "<spec>", default_name: str = "networ
         network = Network.model_validate_json(json.dumps(data))
     except ValidationError as error:
         raise SpecError("\n".join(_describe(source, data, e) for e in error.errors())) from None
-    if network.name is None:
+    if network.name is None or not network.name.strip():  # "name": "" titles nothing
         network = network.model_copy(update={"name": default_name})
     return network
 
