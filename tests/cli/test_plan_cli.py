@@ -245,7 +245,7 @@ def test_fix_json_lists_every_fix_with_its_spec(write_spec: Callable[..., Path])
         (["-o", "{existing}"], "already exists, and archplan never overwrites a file unasked; choose another -o, or pass --force to replace it"),
         (["--pick", "99"], "error: --pick 99: there are 14 fixes; pick 1 to 14"),
     ],
-)
+)  # fmt: skip
 def test_fix_refuses_to_overwrite(
     args: list[str], message: str, write_spec: Callable[..., Path], tmp_path: Path
 ) -> None:
