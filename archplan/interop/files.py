@@ -75,7 +75,8 @@ SAVED_MODEL = (
 
 def read_model_config(path: Path) -> ModelConfig:
     """The model configuration in ``path`` (a ``.keras`` file or a JSON configuration), read
-    through archplan's one reader: a regular file, bounded, strict JSON."""
+    through archplan's one reader: a regular file, bounded, strict JSON. ``NaN`` is read (Keras
+    writes it for a NaN argument); the layer's own checks then refuse it, naming the layer."""
     source = str(path)
     size = checked_size(path, kind=KIND, directory=SAVED_MODEL, error=ModelFileError)
     with open_regular(path, kind=KIND, error=ModelFileError) as stream:
@@ -88,7 +89,7 @@ def read_model_config(path: Path) -> ModelConfig:
         )
     if size > MAX_FILE_BYTES:
         raise ModelFileError(too_large(source, size, KIND))
-    data = read_json(path, kind=KIND, error=ModelFileError)
+    data = read_json(path, kind=KIND, error=ModelFileError, allow_nan=True)
     return ModelConfig(source, _model_object(data, source))
 
 
@@ -108,7 +109,7 @@ def _read_keras_archive(stream: IO[bytes], source: str) -> ModelConfig:
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as error:
         raise ModelFileError(f"{source}: cannot be read as a .keras archive ({error})") from None
     text = decode_text(config, member, kind=KIND, error=ModelFileError)
-    data = parse_json(text, member, kind=KIND, error=ModelFileError)
+    data = parse_json(text, member, kind=KIND, error=ModelFileError, allow_nan=True)
     return ModelConfig(source, _model_object(data, source), _keras_version(metadata))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import MISSING, Field, asdict, fields
 from datetime import datetime
@@ -72,8 +73,9 @@ class RunFolder:
         if any(path.iterdir()):
             raise RunError(
                 f"{path} already holds files, and a run is never overwritten; choose another "
-                f"--out, continue it with --resume {path}, or pass --force to replace archplan's "
-                "files in it"
+                "--out, "
+                + (f"continue it with --resume {path}, " if RunFolder(path).resumable() else "")
+                + "or pass --force to replace archplan's files in it"
             )
 
     @classmethod
@@ -92,14 +94,35 @@ class RunFolder:
         folder = cls(path)
         if not path.is_dir():
             raise RunError(f"--resume {path}: no such run folder")
-        for name in (SETTINGS_FILE, SPEC_FILE, MODEL_FILE, HISTORY_JSON):
+        if not folder.file(SETTINGS_FILE).is_file():
+            raise RunError(
+                f"--resume {path}: not a run folder (it has no {SETTINGS_FILE}); name the folder "
+                "that archplan realize --train wrote"
+            )
+        for name in (SPEC_FILE, MODEL_FILE, HISTORY_JSON):
             if not folder.file(name).is_file():
                 raise RunError(
                     f"--resume {path}: it has no {name}, so there is nothing to resume (a run "
-                    "saves its model after its first epoch); start a new run in it instead: "
-                    f"archplan realize SPEC --train --out {path}"
+                    f"saves its model after its first epoch); {folder.start_again()}"
                 )
         return folder
+
+    def resumable(self) -> bool:
+        """Whether ``--resume`` takes this folder: a run's records and its model are there."""
+        names = (SETTINGS_FILE, SPEC_FILE, MODEL_FILE, HISTORY_JSON)
+        return self.path.is_dir() and all(self.file(name).is_file() for name in names)
+
+    def start_again(self) -> str:
+        """Advice for a run that saved no epoch: the command it was started with, into this
+        folder (which such a run leaves free for it), or the form of one."""
+        try:
+            command = read_json(self.file(SETTINGS_FILE), kind=RECORD, error=RunError)["command"]
+            words = shlex.split(command) if isinstance(command, str) else []
+        except (RunError, KeyError, TypeError, ValueError):
+            words = []
+        if words[:2] != ["archplan", "realize"] or "--train" not in words:
+            return f"start a new run in it instead: archplan realize SPEC --train --out {self.path}"
+        return f"start it again with: {shlex.join(_with_out(words, self.path))}"
 
     def never_trained(self) -> bool:
         """True for a folder of archplan's files from a run that saved no model: no epoch ended.
@@ -173,6 +196,20 @@ RECORD = "run record"
 def _read_record(where: Path, *, allow_nan: bool = False) -> Any:
     """A run file's JSON, through the one reader (a diverged loss is NaN in the metrics)."""
     return read_json(where, kind=RECORD, error=RunError, allow_nan=allow_nan)
+
+
+def _with_out(words: list[str], path: Path) -> list[str]:
+    """The command with ``--out path``, in place of the one it had, if any."""
+    kept: list[str] = []
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+        elif word == "--out":
+            skip = True
+        elif not word.startswith("--out="):
+            kept.append(word)
+    return [*kept, "--out", str(path)]
 
 
 def spec_record(network: Network) -> dict[str, Any]:

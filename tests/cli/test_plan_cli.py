@@ -295,7 +295,8 @@ def test_solve_json() -> None:
     [
         (["--input", "32", "--output", "64"], "error: no Conv2D with kernel ≤ 7, stride ≤ 4, dilation ≤ 3 turns 32 into 64; a convolution or pooling never enlarges its input; try --layer transpose"),
         (["--input", "8", "--output", "4", "--layer", "transpose"], "a transposed convolution never shrinks its input; try --layer conv or pool"),
-        (["--input", "32", "--output", "30", "--kernel", "5", "--padding", "same"], "drop --kernel, --padding, or raise --max-kernel and --max-stride"),
+        (["--input", "32", "--output", "30", "--kernel", "5", "--padding", "same"], "turns 32 into 30; try: archplan solve --input 32 --output 30"),
+        (["--input", "32", "--output", "16", "--stride", "2", "--dilation", "2"], "Keras forbids a stride and a dilation both above 1 in one layer; try: archplan solve --input 32 --output 16 --stride 2"),
         (["--input", "32", "--output", "16", "--layer", "pool", "--dilation", "2"], "error: --dilation: pooling has no dilation"),
         (["--input", "0", "--output", "16"], "error: Invalid value for '--input': Input should be greater than or equal to 1 (see: archplan solve --help)"),
     ],
