@@ -41,6 +41,7 @@ MODEL = {"class_name": "Sequential", "config": {"name": "m", "layers": [
     {"class_name": "Dense", "config": {"name": "d", "units": 2}},
 ]}}  # fmt: skip
 PLAN = {"input": {"shape": [32, 32, 3]}, "classes": 10}
+SMALL_PLAN = {**PLAN, "families": {"plain": {"stages": [1], "depth": [1], "width": [8]}}}
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ COMMANDS = [
             lambda i, o: ["plan", str(i), "--out", str(o), "--force"], entry="plan.json"),
     Command("plan --out pareto", "plan.json", json.dumps(PLAN),
             lambda i, o: ["plan", str(i), "--out", str(o), "--force"], entry="pareto.png"),
+    Command("plan --train --out", "plan.json", json.dumps(SMALL_PLAN),
+            lambda i, o: ["plan", str(i), "--train", "--trials", "1", "--out", str(o), "--force"], entry="study.json"),
     Command("realize --train --out", "spec.json", (SPECS / "tutorial-convnet.json").read_text(),
             lambda i, o: ["realize", str(i), "--train", "--out", str(o), "--force"], entry="spec.json"),
     Command("realize --train --out model", "spec.json", (SPECS / "tutorial-convnet.json").read_text(),
