@@ -263,7 +263,7 @@ def _duplicate_problem(source: str, text: str, key: str) -> str:
 def _not_finite_problem(source: str, text: str, token: str) -> str:
     """Where the first such number is, outside strings."""
     where = source
-    for found in _STRINGS_OR_TOKEN.finditer(text):
+    for found in re.finditer(_STRINGS_OR_TOKEN, text):
         if found.group() == token:
             line = text.count("\n", 0, found.start()) + 1
             column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
@@ -275,7 +275,8 @@ def _not_finite_problem(source: str, text: str, token: str) -> str:
     return f"{where}: {token} {what}; write a finite number"
 
 
-_STRINGS_OR_TOKEN = re.compile(
+_STRINGS_OR_TOKEN = (
     r'"(?:[^"\\]|\\.)*"|-?Infinity|NaN|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?'
 )
-"""A JSON string (skipped whole) or a bare number-like token, to find where one is."""
+"""A JSON string (skipped whole) or a bare number-like token, to find where one is; compiled
+only when a message needs it, so that reading a good file costs no compile."""
