@@ -18,7 +18,7 @@ import typer
 import typer.main
 
 from archplan import __version__
-from archplan.cli.boundary import OneLineUsageErrors
+from archplan.cli.boundary import OneLineUsageErrors, without_leading_blank_lines
 
 COMMANDS: dict[str, str] = {
     "trace": "tracing",
@@ -56,7 +56,20 @@ def family_commands(module: str) -> Mapping[str, Any]:
     """The click commands one module's ``register`` defines, built once."""
     family = typer.Typer(rich_markup_mode=MARKUP, pretty_exceptions_enable=False)
     importlib.import_module(f"{__name__}.{module}").register(family)
-    return typer.main.get_group(family).commands
+    commands = typer.main.get_group(family).commands
+    for command in commands.values():
+        command.format_help = _trimmed(command.format_help)  # type: ignore[method-assign]
+    return commands
+
+
+def _trimmed(format_help: Any) -> Any:
+    """A command's help without typer's leading blank line, as the group's own help."""
+
+    @functools.wraps(format_help)
+    def trimmed(ctx: Any, formatter: Any) -> None:
+        without_leading_blank_lines(lambda: format_help(ctx, formatter))
+
+    return trimmed
 
 
 app = typer.Typer(

@@ -5,14 +5,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from archplan.cli.boundary import reports_errors, stdout_console
+from archplan.cli.boundary import print_problem, reports_errors, stdout_console
 from archplan.cli.options import BatchOpt, Dtype, DtypeOpt, JsonOpt, SpecArg, print_json, traced
 from archplan.errors import ArchplanError
+from archplan.report.styles import NOTE_STYLE
 
 DIAGRAM_SUFFIXES = {".svg": "svg", ".png": "png"}
 
@@ -42,33 +44,26 @@ def diagram_format(output: Path) -> str:
     return fmt
 
 
-def check_writable(output: Path) -> None:
-    """Refuse, before any work, a path whose folder is missing or that names a folder."""
+def check_writable(output: Path, spec: Path) -> None:
+    """Refuse, before any work, a path whose folder is missing, that names a folder, a device,
+    a FIFO or a socket, or that is the spec."""
     if output.is_dir():
         raise ArchplanError(f"{output}: is a directory; name a .svg or .png file inside it")
-    folder = output.parent
-    if not folder.is_dir():
-        raise ArchplanError(
-            f"{output}: the directory {folder} does not exist; create it first or write elsewhere"
-        )
+    from archplan.files.writing import refuse_target
 
-
-def write_bytes(output: Path, data: bytes) -> None:
-    try:
-        output.write_bytes(data)
-    except OSError as error:
-        raise ArchplanError(f"{output}: cannot be written ({error.strerror})") from None
+    refuse_target(output, inputs=(spec,))
 
 
 @reports_errors
 def plot(spec: SpecArg, output: OutputOpt) -> None:
     """Draw the network as a diagram of its layers, arguments and shapes (needs Graphviz)."""
     fmt = diagram_format(output)
-    check_writable(output)
+    check_writable(output, spec)
     result = traced(spec)
+    from archplan.files.writing import write_bytes
     from archplan.report.diagram import render  # Graphviz bindings: only when plotting
 
-    write_bytes(output, render(result, fmt))
+    write_bytes(output, render(result, fmt), inputs=(spec,))
     typer.echo(f"wrote {output}")
 
 
@@ -88,6 +83,10 @@ def compare(
     from archplan.engine.summary import summarize
     from archplan.report.compare import compare_record, compare_table, compared
 
+    for first, second in same_files(specs):
+        print_problem(
+            "note", NOTE_STYLE, f"{first} and {second} are one file, compared with itself"
+        )
     size = dtype.bytes
     networks = compared(
         [
@@ -99,6 +98,23 @@ def compare(
         print_json(compare_record(networks))
     else:
         stdout_console().print(compare_table(networks))
+
+
+def same_files(paths: Sequence[Path]) -> list[tuple[Path, Path]]:
+    """Each path that names a file given before it (by the same path, a link or a hard link)."""
+    from archplan.files.writing import file_identity
+
+    seen: dict[tuple[int, int], Path] = {}
+    pairs = []
+    for path in paths:
+        identity = file_identity(path)
+        if identity is None:
+            continue
+        if identity in seen:
+            pairs.append((seen[identity], path))
+        else:
+            seen[identity] = path
+    return pairs
 
 
 def register(app: typer.Typer) -> None:

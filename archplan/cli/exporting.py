@@ -57,7 +57,7 @@ def export(
     from archplan.interop.python_code import fits_cifar10, python_script
 
     if output is not None:
-        check_new_file(output, force=force)
+        check_new_file(output, force=force, inputs=(spec,))
     network, trace = loaded_and_traced(spec)
     if export_format is ExportFormat.python:
         text = python_script(network, trace, source=str(spec))
@@ -73,7 +73,7 @@ def export(
     if output is None:
         sys.stdout.write(text)
         return
-    write_text_file(output, text)
+    write_text_file(output, text, inputs=(spec,))
     typer.echo(f"wrote {output}")
 
 

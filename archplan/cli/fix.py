@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from archplan.cli.boundary import reports_errors, stdout_console
-from archplan.cli.options import JsonOpt, SpecArg, print_json
+from archplan.cli.options import JsonOpt, SpecArg, check_new_file, print_json, write_text_file
 from archplan.errors import ArchplanError
 from archplan.messages import visible
 
@@ -30,25 +30,24 @@ ForceOpt = Annotated[bool, typer.Option("--force", help="Let -o replace an exist
 
 def _raw(path: Path) -> dict[str, Any]:
     """The spec's JSON as written, once the spec format accepts it (the trace may refuse it)."""
+    from archplan.errors import SpecError
+    from archplan.files.reading import read_json
     from archplan.schema import parse_spec
-    from archplan.schema.files import read_json
+    from archplan.schema.load import WHERE_SPECS_ARE
 
-    data: dict[str, Any] = read_json(path, where_to_look=" (ready specs are in specs/)")
+    data: dict[str, Any] = read_json(
+        path, where_to_look=WHERE_SPECS_ARE, error=SpecError, allow_nan=True
+    )
     parse_spec(data, source=str(path), default_name=path.stem)
     return data
 
 
 def _check_output(spec: Path, output: Path, force: bool) -> None:
-    if output.resolve() == spec.resolve():
+    if output.absolute() == spec.absolute():  # by another name: refused as any input is
         raise ArchplanError(
             f"{output}: is the spec itself; fix never changes it, name another file"
         )
-    if output.is_dir():
-        raise ArchplanError(f"{output}: is a directory; name a .json file")
-    if output.exists() and not force:
-        raise ArchplanError(f"{output}: already exists; name another file, or pass --force")
-    if not output.parent.is_dir():
-        raise ArchplanError(f"{output}: the directory {output.parent} does not exist")
+    check_new_file(output, force=force, inputs=(spec,))
 
 
 @reports_errors
@@ -62,7 +61,6 @@ def fix(
 ) -> None:
     """Find the smallest changes that make an impossible spec valid; -o writes one."""
     from archplan.planner.fix import find_fixes
-    from archplan.records.folder import write_text_atomically
     from archplan.report.fix import fix_report_record, fix_table
 
     if output is not None:
@@ -90,7 +88,7 @@ def fix(
     if output is not None:
         chosen = report.fixes[pick - 1]
         text = json.dumps(chosen.data, indent=2, ensure_ascii=False) + "\n"
-        write_text_atomically(output, text)
+        write_text_file(output, text, inputs=(spec,))
         if not as_json:
             typer.echo(f"wrote fix {pick} to {visible(str(output))}")
 

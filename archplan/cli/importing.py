@@ -82,7 +82,7 @@ def import_command(
 
     shape = parse_shape(input_shape) if input_shape is not None else None
     if output is not None:
-        check_new_file(output, force=force)
+        check_new_file(output, force=force, inputs=(model,))
     imported = import_model(model, partial=partial, input_shape=shape)
     if imported.cut is not None:
         print_problem("note", NOTE_STYLE, f"{model}: --partial: {imported.cut}")
@@ -93,7 +93,7 @@ def import_command(
     if output is None:
         sys.stdout.write(text)
         return
-    write_text_file(output, text)
+    write_text_file(output, text, inputs=(model,))
     trace = imported.trace
     macs = f", {trace.total_macs:,} MACs" if trace.total_macs is not None else ""
     typer.echo(

@@ -7,6 +7,7 @@ The CLI's modules import the library inside their commands, so ``archplan --help
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -174,31 +175,22 @@ OutputOpt = Annotated[
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the output file if it exists.")]
 
 
-def check_new_file(output: Path, *, force: bool) -> None:
-    """Refuse, before any work, an output that would overwrite a file (unless ``force``), that
-    names a folder, or whose folder is missing."""
-    if output.is_dir():
-        raise ArchplanError(f"{output}: is a directory; name a file inside it")
+def check_new_file(output: Path, *, force: bool, inputs: Sequence[Path] = ()) -> None:
+    """Refuse, before any work, an output that would overwrite a file (unless ``force``), that is
+    not a regular file (``force`` or not), that is one of the command's ``inputs`` by any name,
+    or whose folder is missing."""
+    from archplan.files.writing import refuse_target  # the writer: only when writing
+
+    refuse_target(output, inputs=inputs)
     if output.exists() and not force:
         raise ArchplanError(
             f"{output}: already exists, and archplan never overwrites a file unasked; choose "
             "another -o, or pass --force to replace it"
         )
-    if not output.parent.is_dir():
-        raise ArchplanError(
-            f"{output}: the directory {output.parent} does not exist; create it first or write "
-            "elsewhere"
-        )
 
 
-def write_text_file(output: Path, text: str) -> None:
+def write_text_file(output: Path, text: str, *, inputs: Sequence[Path] = ()) -> None:
     """Write ``text`` to ``output`` atomically: a reader sees the old file or the new, whole."""
-    from archplan.records.folder import write_atomically  # run records: only when writing
+    from archplan.files.writing import write_text  # the writer: only when writing
 
-    def write(path: Path) -> None:
-        path.write_text(text, encoding="utf-8")
-
-    try:
-        write_atomically(output, write)
-    except OSError as error:
-        raise ArchplanError(f"{output}: cannot be written ({error.strerror})") from None
+    write_text(output, text, inputs=inputs)

@@ -272,12 +272,13 @@ def plan(
             settings, training, plan_file=plan_file, batch_size=batch_size, out=out, force=force
         )
         return
+    inputs = (plan_file,) if plan_file is not None else ()
     if out is not None:
-        check_folder(out, force=force)  # before the search, not after it
+        check_folder(out, force=force, inputs=inputs)  # before the search, not after it
     result = search(settings)
     if not result.ranked:
         raise ArchplanError(nothing_fits(result))
-    written = write_plan(result, out, force=force) if out is not None else None
+    written = write_plan(result, out, force=force, inputs=inputs) if out is not None else None
     specs = written.specs if written is not None else {}
     if as_json:
         print_json(plan_record(result, specs))

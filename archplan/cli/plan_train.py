@@ -170,6 +170,7 @@ def search_by_training(
         backend=options.backend,
         command=command_line(),
         reference=options.reference,
+        inputs=(plan_file,) if plan_file is not None else (),
     )
     console = stdout_console()
     watcher = StudyConsole(console)

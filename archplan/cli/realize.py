@@ -148,7 +148,7 @@ def realize(
         return
     from archplan.runs.lifecycle import NewRun
 
-    run = NewRun(network, trace, overrides, out, force, backend, command_line())
+    run = NewRun(network, trace, overrides, out, force, backend, command_line(), inputs=(spec,))
     _train(console, lambda watcher: _started(run, watcher))
 
 
@@ -211,12 +211,14 @@ def _train(console: Console, run: Callable[[RunWatcher], RunOutcome]) -> None:
     console.print(run_summary(outcome.stats, outcome.metrics, str(outcome.folder.path)))
     if outcome.interrupted:
         resume = shlex.quote(str(outcome.folder.path))
-        console.print(
-            Text(
-                "Interrupted: the run folder holds the last completed epoch; continue with "
-                f"archplan realize --resume {visible(resume)}"
-            )
+        advice = (
+            "Interrupted: the run folder holds the last completed epoch; continue with "
+            f"archplan realize --resume {resume}"
+            if outcome.folder.resumable()
+            else "Interrupted before the first epoch ended, so there is nothing to resume; "
+            + outcome.folder.start_again()
         )
+        console.print(Text(visible(advice)))
         raise typer.Exit(INTERRUPTED_EXIT_CODE)
 
 

@@ -10,7 +10,7 @@ import typer
 from archplan.cli.boundary import reports_errors, stdout_console
 from archplan.cli.options import JsonOpt, print_json, renamed
 from archplan.errors import ArchplanError
-from archplan.planner.solve import Bounds, LayerKind, no_solution_hint, solve
+from archplan.planner.solve import Bounds, LayerKind, bounds_that_work, no_solution_hint, solve
 
 BOUNDS = "Bounds"
 
@@ -107,7 +107,7 @@ def solve_command(
             f"no {layer.keras_class} with kernel ≤ {kernel or max_kernel}, stride ≤ "
             f"{stride or max_stride}"
             + ("" if layer is LayerKind.pool else f", dilation ≤ {dilation or max_dilation}")
-            + f" turns {size} into {target}; {no_solution_hint(size, target, layer, bounds)}"
+            + f" turns {size} into {target}; {what_works(size, target, layer, bounds)}"
         )
     from archplan.report.solve import solve_record, solve_table
 
@@ -115,6 +115,44 @@ def solve_command(
         print_json(solve_record(size, target, layer, solutions))
     else:
         stdout_console().print(solve_table(size, target, layer, solutions))
+
+
+def what_works(size: int, target: int, layer: LayerKind, bounds: Bounds) -> str:
+    """The reason, if there is one beyond the bounds, and a command that has answers."""
+    reason = no_solution_hint(size, target, layer, bounds)
+    if reason.startswith("a "):  # the layer kind itself cannot do it
+        return reason
+    working = bounds_that_work(size, target, layer, bounds)
+    advice = (
+        f"try: {solve_command_line(size, target, layer, working)}"
+        if working is not None
+        else "no single layer does it; use two layers"
+    )
+    return f"{reason}; {advice}" if reason else advice
+
+
+def solve_command_line(size: int, target: int, layer: LayerKind, bounds: Bounds) -> str:
+    """The ``archplan solve`` command for these bounds, defaults left out."""
+    words = ["archplan", "solve", "--input-length", str(size), "--output-length", str(target)]
+    if layer is not LayerKind.conv:
+        words += ["--layer", layer.value]
+    for flag, value in (
+        ("--kernel", bounds.kernel),
+        ("--stride", bounds.stride),
+        ("--padding", bounds.padding),
+        ("--dilation", bounds.dilation),
+    ):
+        if value is not None:
+            words += [flag, str(value)]  # fmt: skip
+    default = Bounds()
+    for flag, value, usual in (
+        ("--max-kernel", bounds.max_kernel, default.max_kernel),
+        ("--max-stride", bounds.max_stride, default.max_stride),
+        ("--max-dilation", bounds.max_dilation, default.max_dilation),
+    ):
+        if value != usual:
+            words += [flag, str(value)]  # fmt: skip
+    return " ".join(words)
 
 
 def register(app: typer.Typer) -> None:

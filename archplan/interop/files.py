@@ -19,9 +19,18 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from archplan.errors import ArchplanError
+from archplan.files.reading import (
+    MAX_FILE_BYTES,
+    checked_size,
+    decode_text,
+    open_regular,
+    parse_json,
+    read_json,
+    too_large,
+)
 
 CONFIG_MEMBER = "config.json"
 METADATA_MEMBER = "metadata.json"
@@ -56,78 +65,75 @@ class ModelConfig:
         return compiled if isinstance(compiled, Mapping) and compiled else None
 
 
+KIND = "model configuration"
+SAVED_MODEL = (
+    "a TensorFlow SavedModel folder is not read: archplan reads .keras files and JSON model "
+    f"configurations; {HOW_TO_SAVE}"
+)
+"""What to do instead of naming a folder."""
+
+
 def read_model_config(path: Path) -> ModelConfig:
-    """The model configuration in ``path`` (a ``.keras`` file or a JSON configuration)."""
+    """The model configuration in ``path`` (a ``.keras`` file or a JSON configuration), read
+    through archplan's one reader: a regular file, bounded, strict JSON. ``NaN`` is read (Keras
+    writes it for a NaN argument); the layer's own checks then refuse it, naming the layer."""
     source = str(path)
-    if path.is_dir():
-        raise ModelFileError(
-            f"{source}: is a directory (a TensorFlow SavedModel?); archplan reads .keras files "
-            f"and JSON model configurations: {HOW_TO_SAVE}"
-        )
-    if not path.exists():
-        raise ModelFileError(f"{source}: no such file; check the path")
-    if zipfile.is_zipfile(path):
-        return _read_keras_archive(path, source)
+    size = checked_size(path, kind=KIND, directory=SAVED_MODEL, error=ModelFileError)
+    with open_regular(path, kind=KIND, error=ModelFileError) as stream:
+        if zipfile.is_zipfile(stream):
+            return _read_keras_archive(stream, source)
     if path.suffix.lower() in (".h5", ".hdf5"):
         raise ModelFileError(
             f"{source}: an HDF5 file (legacy Keras format, or weights only) is not read: "
             f"archplan never opens weights; {HOW_TO_SAVE}"
         )
-    text = _text(path, source)
-    return ModelConfig(source, _model_object(_parse_json(text, source), source))
+    if size > MAX_FILE_BYTES:
+        raise ModelFileError(too_large(source, size, KIND))
+    data = read_json(path, kind=KIND, error=ModelFileError, allow_nan=True)
+    return ModelConfig(source, _model_object(data, source))
 
 
-def _read_keras_archive(path: Path, source: str) -> ModelConfig:
+def _read_keras_archive(stream: IO[bytes], source: str) -> ModelConfig:
+    member = f"{source}/{CONFIG_MEMBER}"
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(stream) as archive:
             names = set(archive.namelist())
             if CONFIG_MEMBER not in names:
                 raise ModelFileError(
                     f"{source}: a zip archive without {CONFIG_MEMBER}, so not a Keras 3 .keras "
                     f"file; {HOW_TO_SAVE}"
                 )
-            config_text = _decoded(archive.read(CONFIG_MEMBER), f"{source}/{CONFIG_MEMBER}")
-            metadata = archive.read(METADATA_MEMBER) if METADATA_MEMBER in names else b""
-    except (zipfile.BadZipFile, OSError) as error:
+            config = _member(archive, CONFIG_MEMBER, member)
+            has_metadata = METADATA_MEMBER in names
+            metadata = _member(archive, METADATA_MEMBER, member) if has_metadata else b""
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as error:
         raise ModelFileError(f"{source}: cannot be read as a .keras archive ({error})") from None
-    model = _model_object(_parse_json(config_text, f"{source}/{CONFIG_MEMBER}"), source)
-    return ModelConfig(source, model, _keras_version(metadata))
+    text = decode_text(config, member, kind=KIND, error=ModelFileError)
+    data = parse_json(text, member, kind=KIND, error=ModelFileError, allow_nan=True)
+    return ModelConfig(source, _model_object(data, source), _keras_version(metadata))
+
+
+def _member(archive: zipfile.ZipFile, name: str, source: str) -> bytes:
+    """A member's bytes, bounded as a file is (a zip may claim any size, or hold a bomb)."""
+    if archive.getinfo(name).file_size > MAX_FILE_BYTES:
+        raise ModelFileError(
+            too_large(source, archive.getinfo(name).file_size, KIND, MAX_FILE_BYTES)
+        )
+    with archive.open(name) as member:
+        raw = member.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise ModelFileError(too_large(source, len(raw), KIND, MAX_FILE_BYTES))
+    return raw
 
 
 def _keras_version(metadata: bytes) -> str | None:
+    """The version in ``metadata.json``, if it says one: only informative, so never refused."""
     try:
         data = json.loads(metadata.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, ValueError):
         return None
     version = data.get("keras_version") if isinstance(data, dict) else None
     return version if isinstance(version, str) else None
-
-
-def _text(path: Path, source: str) -> str:
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise ModelFileError(f"{source}: cannot be read ({error.strerror})") from None
-    return _decoded(raw, source)
-
-
-def _decoded(raw: bytes, source: str) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ModelFileError(
-            f"{source}: neither a .keras archive nor UTF-8 JSON; {HOW_TO_SAVE}"
-        ) from None
-
-
-def _parse_json(text: str, source: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ModelFileError(
-            f"{source}:{error.lineno}:{error.colno}: invalid JSON ({error.msg}); a model "
-            f"configuration is the JSON that model.to_json() returns"
-        ) from None
 
 
 def _model_object(data: Any, source: str) -> Mapping[str, Any]:

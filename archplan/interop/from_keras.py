@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from archplan.interop.arguments import argument_names, given_arguments, shortest_float32
 from archplan.interop.graph import KerasNode, Tensor
@@ -69,6 +70,8 @@ class Unsupported:
 
     node: KerasNode
     what: str
+    invalid: bool = False
+    """A kind archplan models, with a value its rules refuse (``filters=-5``, a NaN scale)."""
 
 
 @dataclass
@@ -140,9 +143,23 @@ def _validated(
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        message = first["msg"].removeprefix("Value error, ")
-        return Unsupported(node, f"{node.class_name}({where}: {message})".replace("(: ", "("))
+        message = _said(first)
+        if first["type"] in CHOICE_ERRORS:  # a choice Keras has and archplan does not model
+            return Unsupported(node, f"{node.class_name}({where}: {message})".replace("(: ", "("))
+        return Unsupported(node, f"{node.class_name}: {where}: {message}", invalid=True)
     return {"type": node.class_name, **given_arguments(layer)}
+
+
+CHOICE_ERRORS = frozenset({"literal_error", "enum", "union_tag_invalid"})
+"""Pydantic errors that mean a value is one archplan does not model, not a wrong one."""
+
+
+def _said(error: ErrorDetails) -> str:
+    """Pydantic's words as archplan's messages put them: lower case, with the value received."""
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] in {"value_error", "assertion_error"}:
+        return message
+    return f"{message[0].lower()}{message[1:]}, got {json.dumps(error.get('input'))}"
 
 
 def _merge_inputs(node: KerasNode, layer_class: type[Layer]) -> dict[str, Any]:

@@ -20,7 +20,12 @@ from archplan.engine.trace import Trace, trace_network
 from archplan.errors import ArchplanError, MismatchError, SpecError
 from archplan.interop.compiled import training_block
 from archplan.interop.files import read_model_config
-from archplan.interop.from_keras import KERAS_CLASSES, Notes, Unsupported, convert
+from archplan.interop.from_keras import (
+    KERAS_CLASSES,
+    Notes,
+    Unsupported,
+    convert,
+)
 from archplan.interop.graph import INPUT, KerasGraph, KerasNode, KerasShape, flatten, reaching
 from archplan.rules.shapes import Shape, format_shape
 from archplan.schema import Network, parse_spec
@@ -63,7 +68,13 @@ def import_model(
     cut = None
     if unsupported:
         if not partial:
-            raise UnsupportedLayersError(_unsupported_message(source, unsupported))
+            try:  # the advice is given only where it works
+                import_model(path, partial=True, input_shape=input_shape)
+            except ArchplanError:
+                advice = False
+            else:
+                advice = True
+            raise UnsupportedLayersError(_unsupported_message(source, unsupported, advice))
         converted, cut = _cut(source, converted, unsupported[0])
     layers = _spec_layers(converted)
     description = f"Imported from {Path(source).name}" + (
@@ -110,18 +121,35 @@ def _keras_shape(shape: KerasShape) -> str:
     return "(" + ", ".join("None" if size is None else str(size) for size in shape) + ")"
 
 
-def _unsupported_message(source: str, unsupported: list[Unsupported]) -> str:
-    """One line: each unsupported kind with its count and where it occurs, then the way out."""
+def _unsupported_message(source: str, unsupported: list[Unsupported], partial: bool) -> str:
+    """One line: each unsupported kind with its count and where it occurs, each layer with a
+    value archplan refuses, then the way out."""
     where: dict[str, list[str]] = defaultdict(list)
     for item in unsupported:
-        where[item.what].append(item.node.path)
-    kinds = "; ".join(f"{what} ×{len(paths)} ({_listed(paths)})" for what, paths in where.items())
-    count = len(where)
-    return (
-        f"{source}: {count} kind{'s' * (count != 1)} of layer archplan does not model yet: "
-        f"{kinds}; --partial imports the model up to the first of them "
-        f"({unsupported[0].node.path})"
-    )
+        if not item.invalid:
+            where[item.what].append(item.node.path)
+    parts = []
+    if where:
+        kinds = "; ".join(
+            f"{what} ×{len(paths)} ({_listed(paths)})" for what, paths in where.items()
+        )
+        count = len(where)
+        parts.append(
+            f"{count} kind{'s' * (count != 1)} of layer archplan does not model yet: {kinds}"
+        )
+    invalid = [item for item in unsupported if item.invalid]
+    if invalid:
+        shown = "; ".join(f"{item.node.path} ({item.what})" for item in invalid[:3])
+        more = f"; and {len(invalid) - 3} more" if len(invalid) > 3 else ""
+        parts.append(
+            f"{len(invalid)} layer{'s' * (len(invalid) != 1)} with a value archplan's rules "
+            f"refuse: {shown}{more} (fix it where the model is built and save it again)"
+        )
+    if partial:
+        parts.append(
+            f"--partial imports the model up to the first of them ({unsupported[0].node.path})"
+        )
+    return f"{source}: {'; '.join(parts)}"
 
 
 def _listed(paths: list[str], shown: int = 3) -> str:
@@ -140,7 +168,8 @@ def _cut(source: str, converted: Converted, first: Unsupported) -> tuple[Convert
     if not kept:
         raise UnsupportedLayersError(
             f"{source}: --partial keeps nothing: the first layer, {first.node.path} "
-            f"({first.what}), is already one archplan does not model"
+            f"({first.what}), is already one archplan "
+            + ("cannot plan with its values" if first.invalid else "does not model")
         )
     output = kept[-1][0].name
     needed = {node.name for node in reaching([node for node, _ in kept], output)}

@@ -17,7 +17,7 @@ from typing import Any
 
 import keras
 
-from archplan.records.folder import write_atomically
+from archplan.files.writing import write_file
 from archplan.records.history import EpochRecord, finite
 from archplan.schema.schedules import (
     CosineDecay,
@@ -275,7 +275,7 @@ class BestCheckpoint(keras.callbacks.Callback):  # type: ignore[misc]
         self.best, self.best_epoch = value, epoch + 1
         self._best_weights = self.model.get_weights()
         if self.path is not None:
-            write_atomically(self.path, self.model.save)
+            write_file(self.path, self.model.save)
 
     def on_train_end(self, logs: Mapping[str, Any] | None = None) -> None:
         if self._best_weights is not None:

@@ -30,6 +30,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from pydantic_core import ErrorDetails
 
 from archplan.errors import ArchplanError, SpecError
+from archplan.files.reading import read_json
 from archplan.layers import any_layer, type_names
 from archplan.layers.args import PositiveInt
 from archplan.messages import layer_label, suggest
@@ -46,6 +47,7 @@ from archplan.planner.quantities import (
 from archplan.planner.space import Choice, Space
 from archplan.rules.sizes import DTYPE_BYTES
 from archplan.schema import parse_spec
+from archplan.schema.defaults import MAX_SEED
 from archplan.schema.network import InputSpec
 from archplan.schema.training import Training
 
@@ -63,6 +65,8 @@ DEFAULT_TRAINING: dict[str, Any] = {
 }
 """The training block written specs get when the plan gives none: Adam suits every family."""
 Dtype = Literal["float16", "bfloat16", "float32", "float64"]
+MAX_CLASSES = 1_000_000
+"""More classes than any data set has: a larger count is a typo, refused by its field's name."""
 
 
 def _reading(parse: Any) -> Any:
@@ -210,7 +214,7 @@ class PlanFile(_Block):
     )
     description: str | None = None
     input: InputSpec | None = None
-    classes: Annotated[int, Field(ge=2)] | None = None
+    classes: Annotated[int, Field(ge=2, le=MAX_CLASSES)] | None = None
     families: FamiliesField | None = Field(
         None,
         description="Family names, or each family's parameter choices by name "
@@ -223,7 +227,7 @@ class PlanFile(_Block):
         DEFAULT_SAMPLES,
         description="Points per family: a family with no more is walked whole, else sampled.",
     )
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="Seeds the sampling and the training.")
     dtype: Dtype = "float32"
     fixed_layers: list[AnyLayer] = Field(  # type: ignore[valid-type]
         default_factory=list, description="Layers every candidate starts with."
@@ -295,13 +299,7 @@ class Settings:
 
 def load_plan(path: Path) -> PlanFile:
     """Read and validate a plan file; every problem is one line naming the file and field."""
-    text = _read(path)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ArchplanError(
-            f"{path}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}"
-        ) from None
+    data = read_json(path, kind="plan file")
     return parse_plan(data, source=str(path))
 
 
@@ -314,19 +312,6 @@ def parse_plan(data: Any, *, source: str = "<plan>") -> PlanFile:
         raise ArchplanError(
             "\n".join(_problem(source, data, detail) for detail in error.errors())
         ) from None
-
-
-def _read(path: Path) -> str:
-    if path.is_dir():
-        raise ArchplanError(f"{path}: is a directory, not a plan file; name a .json file")
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ArchplanError(f"{path}: no such plan file; check the path") from None
-    except UnicodeDecodeError:
-        raise ArchplanError(f"{path}: is not UTF-8 text; save the plan as UTF-8 JSON") from None
-    except OSError as error:
-        raise ArchplanError(f"{path}: cannot be read ({error.strerror})") from None
 
 
 def _problem(source: str, data: Mapping[str, Any], error: ErrorDetails) -> str:

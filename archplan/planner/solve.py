@@ -9,7 +9,7 @@ dilation_rate > 1 on a convolution) are left out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from archplan.rules.arith import Length, conv_length, pool_length, transpose_length
@@ -114,18 +114,56 @@ def solve(size: int, target: int, kind: LayerKind, bounds: Bounds) -> list[Solut
     return found
 
 
+SEARCHED_LIMIT = 512
+"""The largest kernel or stride tried when looking for bounds that work, so a hint stays quick."""
+
+
 def no_solution_hint(size: int, target: int, kind: LayerKind, bounds: Bounds) -> str:
-    """What to try when nothing within the bounds works."""
+    """Why nothing within the bounds works, when there is a reason beyond the bounds."""
     if target > size and kind is not LayerKind.transpose:
         return "a convolution or pooling never enlarges its input; try --layer transpose"
     if target < size and kind is LayerKind.transpose:
         return "a transposed convolution never shrinks its input; try --layer conv or pool"
-    fixed = [
-        flag
-        for flag, value in (("--kernel", bounds.kernel), ("--stride", bounds.stride),
-                            ("--padding", bounds.padding), ("--dilation", bounds.dilation))
-        if value is not None
-    ]  # fmt: skip
-    if fixed:
-        return f"drop {', '.join(fixed)}, or raise --max-kernel and --max-stride"
-    return "raise --max-kernel or --max-stride, or use two layers"
+    if (bounds.stride or 1) > 1 and (bounds.dilation or 1) > 1:
+        return "Keras forbids a stride and a dilation both above 1 in one layer"
+    return ""
+
+
+def bounds_that_work(size: int, target: int, kind: LayerKind, bounds: Bounds) -> Bounds | None:
+    """The closest bounds with an answer: one fixed value dropped, then all of them, then larger
+    kernels and strides (only as large as an answer needs); None when one layer cannot do it."""
+    fixed = [name for name in ("kernel", "stride", "padding", "dilation")
+             if getattr(bounds, name) is not None]  # fmt: skip
+    tries = [_dropped(bounds, name) for name in fixed]
+    if len(fixed) > 1:
+        tries.append(replace(bounds, kernel=None, stride=None, padding=None, dilation=None))
+    for tried in tries:
+        if solve(size, target, kind, tried):
+            return tried
+    free = replace(bounds, kernel=None, stride=None, padding=None, dilation=None)
+    limit = min(max(size, target), SEARCHED_LIMIT)
+    wide = replace(free, max_kernel=max(limit, free.max_kernel),
+                   max_stride=max(limit, free.max_stride))  # fmt: skip
+    found = solve(size, target, kind, wide)
+    if not found:
+        return None
+
+    def beyond(solution: Solution) -> tuple[int, int, int]:
+        """How far past the bounds an answer lies: the nearest one is advised."""
+        past = max(solution.kernel - free.max_kernel, 0) + max(solution.stride - free.max_stride, 0)
+        return (past, solution.kernel, solution.stride)
+
+    simplest = min(found, key=beyond)
+    return replace(free, max_kernel=max(simplest.kernel, free.max_kernel),
+                   max_stride=max(simplest.stride, free.max_stride))  # fmt: skip
+
+
+def _dropped(bounds: Bounds, name: str) -> Bounds:
+    """``bounds`` with the value given for ``name`` (kernel, stride, padding, dilation) free."""
+    if name == "kernel":
+        return replace(bounds, kernel=None)
+    if name == "stride":
+        return replace(bounds, stride=None)
+    if name == "padding":
+        return replace(bounds, padding=None)
+    return replace(bounds, dilation=None)

@@ -21,13 +21,13 @@ from rich.table import Table
 from rich.text import Text
 
 from archplan.errors import ArchplanError
+from archplan.files.writing import make_folder, refuse_entries, write_file, write_text
 from archplan.messages import visible
 from archplan.planner.constraints import Figures
 from archplan.planner.families import FAMILIES
 from archplan.planner.refusal import input_text, joined, limit_text
 from archplan.planner.search import Candidate, FamilySearch, SearchResult
 from archplan.planner.written import settings_data, spec_data
-from archplan.records.folder import write_atomically, write_text_atomically
 from archplan.report.data import one_or_list
 from archplan.report.pareto import draw_pareto
 from archplan.report.styles import (
@@ -326,10 +326,16 @@ def _spec_file(rank: int, candidate: Candidate) -> str:
     return f"{rank:02d}-{candidate.slug}.json"
 
 
-def check_folder(folder: Path, *, force: bool) -> None:
-    """Refuse a file, or a folder that already holds files (unless ``force``)."""
+FIXED_FILES = (PLAN_JSON, PLAN_CSV, PARETO_PNG)
+"""The files every plan folder gets, beside its specs."""
+
+
+def check_folder(folder: Path, *, force: bool, inputs: Sequence[Path] = ()) -> None:
+    """Refuse a file, or a folder that already holds files (unless ``force``), or (``force`` or
+    not) one where a file the plan writes is a folder, a device or an input."""
     if folder.exists() and not folder.is_dir():
         raise ArchplanError(f"{folder}: is a file; --out-dir names a folder for the plan's files")
+    refuse_entries(folder, FIXED_FILES, inputs=inputs)
     if folder.is_dir() and any(folder.iterdir()) and not force:
         raise ArchplanError(
             f"{folder}: already holds files, and a plan never overwrites them; choose another "
@@ -337,9 +343,12 @@ def check_folder(folder: Path, *, force: bool) -> None:
         )
 
 
-def write_plan(result: SearchResult, folder: Path, *, force: bool) -> WrittenPlan:
-    """Write the chosen specs, plan.json, plan.csv and pareto.png into ``folder``."""
-    check_folder(folder, force=force)
+def write_plan(
+    result: SearchResult, folder: Path, *, force: bool, inputs: Sequence[Path] = ()
+) -> WrittenPlan:
+    """Write the chosen specs, plan.json, plan.csv and pareto.png into ``folder``; every entry
+    is checked before the first is written."""
+    check_folder(folder, force=force, inputs=inputs)
     texts: dict[str, str] = {}
     specs: dict[str, str] = {}
     for rank, candidate in enumerate(result.chosen, start=1):
@@ -353,15 +362,13 @@ def write_plan(result: SearchResult, folder: Path, *, force: bool) -> WrittenPla
         specs[candidate.slug] = name
     texts[PLAN_JSON] = json.dumps(plan_file_record(result, specs), indent=2) + "\n"
     texts[PLAN_CSV] = plan_csv(result, specs)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, text in texts.items():
-            write_text_atomically(folder / name, text)
-    except OSError as error:
-        raise ArchplanError(f"{folder}: cannot be written ({error.strerror})") from None
+    refuse_entries(folder, [*texts, PARETO_PNG], inputs=inputs)
+    make_folder(folder)
+    for name, text in texts.items():
+        write_text(folder / name, text, inputs=inputs)
     skipped = None
     try:
-        write_atomically(folder / PARETO_PNG, lambda path: draw_pareto(result, path))
+        write_file(folder / PARETO_PNG, lambda path: draw_pareto(result, path), inputs=inputs)
     except ModuleNotFoundError as missing:  # matplotlib comes with the train extra
         skipped = (
             f"{PARETO_PNG} not drawn: {missing.name} is not installed "

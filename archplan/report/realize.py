@@ -314,6 +314,8 @@ def _after_best(epochs_after: int) -> str:
 def _test_line(metrics: Mapping[str, Any]) -> str:
     accuracy = metrics.get("test_accuracy")
     if accuracy is None:
+        if not metrics.get("epochs"):  # no epoch saved: nothing to resume
+            return "not evaluated (the run was stopped before its first epoch ended)"
         return "not evaluated (the run was stopped early; --resume it to finish)"
     return f"{accuracy:.4f} (loss {_value(metrics.get('test_loss'))})"
 

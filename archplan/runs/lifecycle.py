@@ -126,6 +126,8 @@ class NewRun:
     command: str = ""
     dataset: Dataset | None = None
     stop_after: StopAfter | None = None
+    inputs: tuple[Path, ...] = ()
+    """The command's input files (the spec): the run folder never writes over one."""
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,7 @@ def start_run(run: NewRun, watcher: RunWatcher) -> RunOutcome:
     """A new run: refuse early what can be refused, load, build, check, claim the folder, train."""
     network, trace = run.network, run.trace
     path = run.out or default_run_dir(network.name or "network", datetime.now())
-    RunFolder.check_free(path, force=run.force)
+    RunFolder.check_free(path, force=run.force, inputs=run.inputs)
     check_fits_images(trace.input_shape, trace.output_shape)
     keras = load_keras(run.backend)
     settings = new_settings(network, run.overrides, keras.backend.backend())
@@ -168,7 +170,7 @@ def start_run(run: NewRun, watcher: RunWatcher) -> RunOutcome:
         realized = realize(network, trace, output_dtype=output_dtype(settings.mixed_precision))
         watcher.realized(realized)
         realized.require_agreement()
-        folder = RunFolder.claim(path, force=run.force)
+        folder = RunFolder.claim(path, force=run.force, inputs=run.inputs)
         request = RunRequest(
             realized, settings, folder, dataset, placement, (), run.command, run.stop_after
         )

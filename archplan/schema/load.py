@@ -15,17 +15,23 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from archplan.errors import SpecError
+from archplan.files.reading import read_json
 from archplan.layers import layer_class, type_names
 from archplan.layers.base import Layer
 from archplan.messages import layer_label, suggest
-from archplan.schema.files import read_json
 from archplan.schema.network import Network
+
+WHERE_SPECS_ARE = " (ready specs are in specs/)"
+"""Ends the message for a spec file that is not there.
+
+A spec is read with ``NaN`` and ``Infinity`` let through: its models refuse them field by field,
+with the layer and the argument named, which says more than the reader's position could."""
 
 
 def load_spec(path: str | Path) -> Network:
     """Read, parse and validate the spec at ``path``; its name defaults to the file's stem."""
     path = Path(path)
-    data = read_json(path, where_to_look=" (ready specs are in specs/)")
+    data = read_json(path, where_to_look=WHERE_SPECS_ARE, error=SpecError, allow_nan=True)
     return parse_spec(data, source=str(path), default_name=path.stem)
 
 
@@ -42,7 +48,7 @@ def parse_spec(data: Any, *, source: str = "<spec>", default_name: str = "networ
         raise SpecError(
             "\n".join(describe_error(source, data, e) for e in error.errors())
         ) from None
-    if network.name is None:
+    if network.name is None or not network.name.strip():  # "name": "" titles nothing
         network = network.model_copy(update={"name": default_name})
     return network
 

@@ -34,7 +34,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from archplan.errors import ArchplanError
-from archplan.schema.files import nesting_depth
+from archplan.files.reading import nesting_depth
 from archplan.serve.files import ConflictError, Folder
 from archplan.serve.planning import Plans
 from archplan.serve.views import (

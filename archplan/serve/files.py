@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archplan.errors import ArchplanError
+from archplan.files.reading import MAX_FILE_BYTES, parse_json, read_text
+from archplan.files.writing import write_text
 from archplan.messages import visible
-from archplan.records.folder import write_text_atomically
-from archplan.schema.files import MAX_FILE_BYTES, parse_json, read_text
 
 MAX_LISTED = 500
 """Spec files the page lists (the folder's first ones, in name order)."""
@@ -114,7 +114,9 @@ class Folder:
         shown = self.relative(path)
         if len(text.encode("utf-8")) > MAX_FILE_BYTES:
             raise ArchplanError(f"{shown}: the text is larger than any spec; not saved")
-        parse_json(text, shown, error=ArchplanError)  # a file on disk always holds JSON
+        parse_json(
+            text, shown, error=ArchplanError, allow_nan=True
+        )  # a file on disk always holds JSON
         if path.is_dir():
             raise ArchplanError(f"{shown}: is a folder; name a .json file")
         if not path.parent.is_dir():
@@ -130,8 +132,5 @@ class Folder:
                     f"{shown}: changed on disk since it was loaded; reload it (or "
                     "save under another name) so that neither edit is lost"
                 )
-        try:
-            write_text_atomically(path, text)
-        except OSError as error:
-            raise ArchplanError(f"{shown}: cannot be written ({error.strerror})") from None
+        write_text(path, text)  # the one writer: a regular file or a new path, atomically
         return SpecFile(path=shown, text=text, mtime=path.stat().st_mtime_ns)

@@ -1,7 +1,7 @@
 """What the page shows, computed from the editor's text: plain JSON-ready data, no web framework.
 
 Every view takes the spec as text (what the editor holds), so the page never sends anything the
-server would run: the text is parsed as strict JSON (:func:`archplan.schema.files.parse_json`),
+server would run: the text is parsed as strict JSON (:func:`archplan.files.reading.parse_json`),
 validated as a spec and traced by the engine. A problem becomes ``{"ok": false, "error": LINE}``
 with the layer it names, never an exception out of here for bad input.
 """
@@ -16,13 +16,13 @@ from typing import Any
 from archplan.engine.summary import summarize
 from archplan.engine.trace import LayerRefusalError, Trace, trace_network
 from archplan.errors import ArchplanError
+from archplan.files.reading import parse_json
 from archplan.messages import visible_lines
 from archplan.report.data import trace_record
 from archplan.rules.shapes import format_shape
 from archplan.rules.sizes import DTYPE_BYTES, readable_size
 from archplan.schema import Network, parse_spec
 from archplan.schema.defaults import MAX_BATCH_SIZE
-from archplan.schema.files import parse_json
 
 FIXES_SHOWN = 10
 """Fixes offered as buttons: the best ones, as ``archplan fix`` lists them."""
@@ -52,7 +52,7 @@ class Parsed:
 
 def parse_text(text: str, source: str) -> Parsed:
     """The spec in ``text``; raises the ArchplanError the CLI would print for the same file."""
-    data = parse_json(text, source)
+    data = parse_json(text, source, allow_nan=True)
     layers = data.get("layers") if isinstance(data, dict) else None
     if isinstance(layers, list) and len(layers) > MAX_LAYERS:
         raise ArchplanError(
@@ -162,7 +162,7 @@ def fix_view(text: str, *, source: str) -> dict[str, Any]:
     from archplan.planner.fix import find_fixes
 
     try:
-        data = parse_json(text, source)
+        data = parse_json(text, source, allow_nan=True)
         network = parse_spec(data, source=source)
     except ArchplanError as error:
         return error_view(error)

@@ -19,12 +19,13 @@ from optuna.trial import FrozenTrial, TrialState
 
 from archplan.engine.trace import trace_network
 from archplan.errors import ArchplanError
+from archplan.files.writing import write_file, write_text
 from archplan.planner.families import FAMILIES
 from archplan.planner.planfile import Settings
 from archplan.planner.ranking import pareto_front
 from archplan.planner.search import Evaluator
 from archplan.planner.written import spec_data
-from archplan.records.folder import RunFolder, write_atomically, write_text_atomically
+from archplan.records.folder import RunFolder
 from archplan.records.trials import (
     COUNTED,
     FAILED,
@@ -155,15 +156,15 @@ def write_results(
 ) -> WrittenResults:
     """``best.json`` (when a trial ran every epoch), ``trials.csv`` and ``search.png``."""
     files = [TRIALS_CSV]
-    write_text_atomically(out / TRIALS_CSV, trials_csv(result.trials))
+    write_text(out / TRIALS_CSV, trials_csv(result.trials))
     best = result.best
     if best is not None:
         spec = best_spec(best, result, settings)
         text = json.dumps(spec, indent=2, ensure_ascii=False) + "\n"
-        write_text_atomically(out / BEST_JSON, text)
+        write_text(out / BEST_JSON, text)
         files.insert(0, BEST_JSON)
     try:
-        write_atomically(out / SEARCH_PNG, lambda path: draw_search(result, path))
+        write_file(out / SEARCH_PNG, lambda path: draw_search(result, path))
     except ModuleNotFoundError as missing:
         return WrittenResults(tuple(files), f"{SEARCH_PNG} not drawn: {missing.name} is missing")
     return WrittenResults((*files, SEARCH_PNG))
@@ -214,4 +215,4 @@ def reference_run(folder: Path) -> ReferenceRun:
 
 
 def write_study_file(out: Path, record: dict[str, Any]) -> None:
-    write_text_atomically(out / STUDY_JSON, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+    write_text(out / STUDY_JSON, json.dumps(record, indent=2, ensure_ascii=False) + "\n")

@@ -28,6 +28,8 @@ from optuna.trial import FrozenTrial, TrialState
 
 from archplan.data import Dataset
 from archplan.errors import ArchplanError
+from archplan.files.reading import read_json
+from archplan.files.writing import refuse_entries, refuse_target
 from archplan.planner.planfile import Settings
 from archplan.planner.refusal import nothing_fits
 from archplan.planner.search import SearchResult, search
@@ -93,6 +95,8 @@ class StudyRequest:
     backend: str | None = None
     command: str = ""
     reference: Path | None = None
+    inputs: tuple[Path, ...] = ()
+    """The command's input files (the plan file): nothing the study writes replaces one."""
 
     @property
     def epochs(self) -> int:
@@ -261,6 +265,12 @@ def prepare_folder(request: StudyRequest, storage: StorageURL) -> None:
     out = request.out
     if out.exists() and not out.is_dir():
         raise ArchplanError(f"{out}: is a file; --out-dir names a folder for the study's files")
+    own = [STUDY_JSON, STUDY_DB, BEST_JSON, TRIALS_CSV, SEARCH_PNG]
+    refuse_entries(out, own, inputs=request.inputs)
+    if storage.journal is not None and storage.journal.exists():
+        refuse_target(storage.journal, inputs=request.inputs)
+    if (out / TRIALS_FOLDER).exists() and not (out / TRIALS_FOLDER).is_dir():
+        raise ArchplanError(f"{out / TRIALS_FOLDER}: is a file; the study keeps its trials there")
     marker = out / STUDY_JSON
     if marker.is_file():
         held = _read_json(marker)
@@ -299,10 +309,7 @@ def create_folder(out: Path) -> None:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise ArchplanError(f"{path}: cannot be read ({error}); restore it or remove it") from None
+    data = read_json(path, kind="study record", allow_nan=True)
     return data if isinstance(data, dict) else {}
 
 

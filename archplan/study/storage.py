@@ -13,6 +13,7 @@ its machine lost) is failed after :data:`GRACE_SECONDS`, and its point drawn aga
 from __future__ import annotations
 
 import importlib.util
+import json
 import time
 import warnings
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from optuna.storages import BaseStorage, JournalStorage, RDBStorage
 from optuna.storages.journal import JournalFileBackend
 
 from archplan.errors import ArchplanError
+from archplan.files.reading import checked_size, open_regular
 
 STUDY_DB = "study.db"
 JOURNAL_SCHEME = "journal:"
@@ -162,12 +164,39 @@ def _journal(storage: StorageURL) -> BaseStorage:
         raise StorageError(
             f"--storage {storage.shown}: the folder {path.parent} does not exist; create it first"
         )
+    _check_journal(path, storage.shown)
     try:
         return JournalStorage(JournalFileBackend(str(path)))
     except OSError as error:
         raise StorageError(
             f"--storage {storage.shown}: cannot be opened ({error.strerror})"
         ) from None
+
+
+JOURNAL_HEAD_BYTES = 2**20
+"""How much of a journal is read to tell that it is one: its first entry fits in far less."""
+
+
+def _check_journal(path: Path, shown: str) -> None:
+    """Refuse, before a byte is written, a file that is not an Optuna journal: Optuna would
+    append its entries to it and then fail to read it. A new or empty file is a new journal."""
+    if not path.exists() and not path.is_symlink():
+        return
+    kind = "Optuna journal"
+    checked_size(path, kind=kind, directory="name a file in it", error=StorageError)
+    with open_regular(path, kind=kind, error=StorageError) as stream:
+        head = stream.read(JOURNAL_HEAD_BYTES).split(b"\n", 1)[0]
+    if not head.strip():
+        return
+    try:
+        entry = json.loads(head.decode("utf-8"))
+    except ValueError:
+        entry = None
+    if not (isinstance(entry, dict) and isinstance(entry.get("op_code"), int)):
+        raise StorageError(
+            f"--storage {shown}: {path} is not an Optuna journal (its first line is not a "
+            "journal entry), and archplan never writes into another file; name a new file"
+        )
 
 
 def _engine_arguments(url: str) -> dict[str, Any]:

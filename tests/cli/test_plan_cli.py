@@ -176,7 +176,7 @@ def test_nothing_fits_names_every_limit_the_nearest_breaks(plan_file: Path) -> N
         (["--classes", "10"], "error: give --input-shape (e.g. 32x32x3), or a plan file with 'input' and 'classes'"),
         (["--input-shape", "32x32x3", "--classes", "10", "--force"], "error: --force: only with --out-dir"),
         (["--input-shape", "32x32x3", "--classes", "1"], "error: Invalid value for '--classes': Input should be greater than or equal to 2 (see: archplan plan --help)"),
-        (["missing-plan.json"], "error: missing-plan.json: no such plan file; check the path"),
+        (["missing-plan.json"], "error: missing-plan.json: no such file; check the path"),
     ],
 )  # fmt: skip
 def test_bad_plan_flags_are_one_line(args: list[str], message: str) -> None:
@@ -243,10 +243,10 @@ def test_fix_json_lists_every_fix_with_its_spec(write_spec: Callable[..., Path])
     ("args", "message"),
     [
         (["-o", "{spec}"], "is the spec itself; fix never changes it, name another file"),
-        (["-o", "{existing}"], "already exists; name another file, or pass --force"),
+        (["-o", "{existing}"], "already exists, and archplan never overwrites a file unasked; choose another -o, or pass --force to replace it"),
         (["--pick", "99"], "error: --pick 99: there are 14 fixes; pick 1 to 14"),
     ],
-)
+)  # fmt: skip
 def test_fix_refuses_to_overwrite(
     args: list[str], message: str, write_spec: Callable[..., Path], tmp_path: Path
 ) -> None:
@@ -298,7 +298,8 @@ def test_solve_json() -> None:
     [
         (["--input-length", "32", "--output-length", "64"], "error: no Conv2D with kernel ≤ 7, stride ≤ 4, dilation ≤ 3 turns 32 into 64; a convolution or pooling never enlarges its input; try --layer transpose"),
         (["--input-length", "8", "--output-length", "4", "--layer", "transpose"], "a transposed convolution never shrinks its input; try --layer conv or pool"),
-        (["--input-length", "32", "--output-length", "30", "--kernel", "5", "--padding", "same"], "drop --kernel, --padding, or raise --max-kernel and --max-stride"),
+        (["--input-length", "32", "--output-length", "30", "--kernel", "5", "--padding", "same"], "turns 32 into 30; try: archplan solve --input-length 32 --output-length 30"),
+        (["--input-length", "32", "--output-length", "16", "--stride", "2", "--dilation", "2"], "Keras forbids a stride and a dilation both above 1 in one layer; try: archplan solve --input-length 32 --output-length 16 --stride 2"),
         (["--input-length", "32", "--output-length", "16", "--layer", "pool", "--dilation", "2"], "error: --dilation: pooling has no dilation"),
         (["--input-length", "0", "--output-length", "16"], "error: Invalid value for '--input-length': Input should be greater than or equal to 1 (see: archplan solve --help)"),
     ],

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from archplan.cli import app
-from archplan.schema import files
+from archplan.files import reading as files
 from tests.conftest import SPECS, chain
 
 runner = CliRunner()

@@ -12,9 +12,10 @@ from PIL import Image
 
 from archplan.data import CIFAR10_CLASSES, Dataset
 from archplan.errors import RunError
+from archplan.files.writing import WriteError, write_file
 from archplan.keras.crosscheck import CrossCheck, LayerCheck, LayerFacts
 from archplan.keras.split import prepare_split, validation_cut
-from archplan.records.folder import RunFolder, default_run_dir, write_atomically
+from archplan.records.folder import RunFolder, default_run_dir
 from archplan.records.history import (
     HISTORY_COLUMNS,
     EpochRecord,
@@ -173,10 +174,10 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path: Path
 
     def half_written(path: Path) -> None:
         path.write_text("half")
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
 
-    with pytest.raises(OSError, match="disk full"):
-        write_atomically(target, half_written)
+    with pytest.raises(WriteError, match=r"No space left on device\); it is as it was"):
+        write_file(target, half_written)
     assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
     assert target.read_text() == "old"
 

@@ -128,7 +128,11 @@ def test_the_written_settings_are_a_plan_file_that_gives_the_same_plan(tmp_path:
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [("{", ":1:2: invalid JSON"), ("[]", ": a plan must be a JSON object, got a list")],
+    [
+        ("{", ":1:2: the JSON ends too early"),
+        ("[,]", ":1:2: invalid JSON"),
+        ("[]", ": a plan must be a JSON object, got a list"),
+    ],
 )
 def test_unreadable_plan_files(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "plan.json"
@@ -138,5 +142,5 @@ def test_unreadable_plan_files(tmp_path: Path, content: str, message: str) -> No
 
 
 def test_missing_plan_file(tmp_path: Path) -> None:
-    with pytest.raises(ArchplanError, match="no such plan file"):
+    with pytest.raises(ArchplanError, match="no such file; check the path"):
         load_plan(tmp_path / "nothing.json")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archplan.planner.solve import Bounds, LayerKind, no_solution_hint, solve
+from archplan.planner.solve import Bounds, LayerKind, bounds_that_work, no_solution_hint, solve
 from archplan.rules.arith import transpose_length
 from tests.engine.test_properties import positions_by_enumeration
 
@@ -77,8 +77,8 @@ def test_fixed_arguments_narrow_the_search() -> None:
     [
         (32, 64, LayerKind.conv, Bounds(), "a convolution or pooling never enlarges its input; try --layer transpose"),
         (8, 4, LayerKind.transpose, Bounds(), "a transposed convolution never shrinks its input; try --layer conv or pool"),
-        (32, 30, LayerKind.conv, Bounds(kernel=5), "drop --kernel, or raise --max-kernel and --max-stride"),
-        (32, 2, LayerKind.conv, Bounds(), "raise --max-kernel or --max-stride, or use two layers"),
+        (32, 16, LayerKind.conv, Bounds(stride=2, dilation=2), "Keras forbids a stride and a dilation both above 1 in one layer"),
+        (32, 30, LayerKind.conv, Bounds(kernel=5), ""),
     ],
 )  # fmt: skip
 def test_hints_when_nothing_works(
@@ -86,3 +86,22 @@ def test_hints_when_nothing_works(
 ) -> None:
     assert solve(size, target, kind, bounds) == []
     assert no_solution_hint(size, target, kind, bounds) == hint
+
+
+@pytest.mark.parametrize(
+    ("size", "target", "bounds", "working"),
+    [
+        (32, 30, Bounds(kernel=5), Bounds()),
+        (32, 16, Bounds(stride=2, dilation=2), Bounds(stride=2)),
+        (32, 30, Bounds(kernel=5, padding="same"), Bounds()),
+        (32, 2, Bounds(), Bounds(max_kernel=11)),
+        (100, 3, Bounds(), Bounds(max_stride=32)),
+    ],
+)
+def test_the_nearest_bounds_that_have_an_answer(
+    size: int, target: int, bounds: Bounds, working: Bounds
+) -> None:
+    """What the refusal advises: the bounds closest to the user's that give an answer."""
+    assert solve(size, target, LayerKind.conv, bounds) == []
+    assert bounds_that_work(size, target, LayerKind.conv, bounds) == working
+    assert solve(size, target, LayerKind.conv, working)
