@@ -124,7 +124,9 @@ TopOpt = Annotated[
 SamplesOpt = Annotated[
     int | None,
     typer.Option("--samples", min=1, help="Points per family: a family with no more is walked "
-                 f"whole, a larger one sampled (default {DEFAULT_SAMPLES:,}).",
+                 f"whole, a larger one sampled (default {DEFAULT_SAMPLES:,}). Time grows with "
+                 "the points times their layers (stages, depth): a search beyond 10 million "
+                 "layer inferences, a minute or so, is refused.",
                  show_default=False, rich_help_panel=SEARCH),
 ]  # fmt: skip
 SeedOpt = Annotated[
@@ -213,6 +215,7 @@ def plan(
     --train trains them and keeps the most accurate."""
     from archplan.planner.planfile import Overrides, PlanFile, load_plan, resolve
     from archplan.planner.search import search
+    from archplan.planner.work import check_work
     from archplan.report.plan import (
         check_folder,
         nothing_fits,
@@ -261,6 +264,7 @@ def plan(
             settings, training, plan_file=plan_file, batch_size=batch_size, out=out, force=force
         )
         return
+    check_work(settings)  # a search of hours is refused, not started
     if out is not None:
         check_folder(out, force=force)  # before the search, not after it
     result = search(settings)
