@@ -10,7 +10,7 @@ import typer
 from archplan.cli.boundary import reports_errors, stdout_console
 from archplan.cli.options import JsonOpt, print_json
 from archplan.errors import ArchplanError
-from archplan.planner.solve import Bounds, LayerKind, no_solution_hint, solve
+from archplan.planner.solve import SHOWN, Bounds, LayerKind, no_solution_hint, solve_some
 
 BOUNDS = "Bounds"
 
@@ -50,7 +50,15 @@ MaxKernelOpt = Annotated[
     int, typer.Option("--max-kernel", min=1, help="Largest kernel tried.", rich_help_panel=BOUNDS)
 ]
 MaxStrideOpt = Annotated[
-    int, typer.Option("--max-stride", min=1, help="Largest stride tried.", rich_help_panel=BOUNDS)
+    int,
+    typer.Option(
+        "--max-stride",
+        min=1,
+        help="Largest stride tried. Time grows with "
+        "strides times dilations (a million: about a second), not with kernels: "
+        "each stride's kernels are derived.",
+        rich_help_panel=BOUNDS,
+    ),
 ]
 MaxDilationOpt = Annotated[
     int, typer.Option("--max-dilation", min=1, help="Largest dilation tried.",
@@ -72,7 +80,8 @@ def solve_command(
     max_dilation: MaxDilationOpt = 3,
     as_json: JsonOpt = False,
 ) -> None:
-    """Every kernel, stride, padding and dilation that turns one length into another."""
+    """Every kernel, stride, padding and dilation that turns one length into another: the
+    simplest 100 listed, all counted."""
     if layer is LayerKind.pool and dilation not in (None, 1):
         raise ArchplanError("--dilation: pooling has no dilation; drop it, or use --layer conv")
     bounds = Bounds(
@@ -84,7 +93,8 @@ def solve_command(
         padding=padding.value if padding is not None else None,
         dilation=dilation,
     )
-    solutions = solve(size, target, layer, bounds)
+    solved = solve_some(size, target, layer, bounds, limit=SHOWN)
+    solutions = solved.solutions
     if not solutions:
         raise ArchplanError(
             f"no {layer.keras_class} with kernel ≤ {kernel or max_kernel}, stride ≤ "
@@ -95,9 +105,9 @@ def solve_command(
     from archplan.report.solve import solve_record, solve_table
 
     if as_json:
-        print_json(solve_record(size, target, layer, solutions))
+        print_json(solve_record(size, target, layer, solutions, count=solved.count))
     else:
-        stdout_console().print(solve_table(size, target, layer, solutions))
+        stdout_console().print(solve_table(size, target, layer, solutions, count=solved.count))
 
 
 def register(app: typer.Typer) -> None:

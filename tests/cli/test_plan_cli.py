@@ -355,3 +355,22 @@ def test_batch_size_and_dtype_set_the_memory_and_the_written_training(plan_file:
     assert large["plan"]["dtype"] == "float16"
     assert small["chosen"][0]["name"] == large["chosen"][0]["name"]
     assert large["chosen"][0]["training_memory_bytes"] > small["chosen"][0]["training_memory_bytes"]
+
+
+def test_solve_with_bounds_of_a_hundred_thousand_counts_all_and_lists_the_simplest() -> None:
+    code, out, err = invoke(
+        "solve", "--input", "1000", "--output", "1", "--max-kernel", "100000",
+        "--max-stride", "100000", "--max-dilation", "100000", columns=160,
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    assert "9,999,600,507 settings; the first 100 shown, simplest first" in words(out)
+    assert "Fix --stride, --kernel, --padding or --dilation to see others." in words(out)
+    assert "1000 − (999·(2 − 1) + 1) + 1 = 1" in out
+    code, out, _ = invoke(
+        "solve", "--input", "1000", "--output", "1", "--max-kernel", str(10**24),
+        "--max-stride", str(10**12), "--max-dilation", str(10**12), "--json",
+    )  # fmt: skip
+    data = json.loads(out)
+    assert code == 0
+    assert len(data["solutions"]) == 100
+    assert data["count"] > 10**24
