@@ -12,7 +12,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from archplan.cli.boundary import print_problem, reports_errors, stdout_console
+from archplan.cli.boundary import print_problem, reports_errors, stderr_console, stdout_console
 from archplan.cli.options import (
     BackendOpt,
     DataOpt,
@@ -222,6 +222,7 @@ def plan(
         plan_record,
         plan_table,
         print_written,
+        search_progress,
         write_plan,
     )
 
@@ -267,7 +268,8 @@ def plan(
     check_work(settings)  # a search of hours is refused, not started
     if out is not None:
         check_folder(out, force=force)  # before the search, not after it
-    result = search(settings)
+    with search_progress(stderr_console()) as progress:
+        result = search(settings, progress=progress)
     if not result.ranked:
         raise ArchplanError(nothing_fits(result))
     written = write_plan(result, out, force=force) if out is not None else None

@@ -7,17 +7,21 @@ every network that fits, and ``pareto.png`` (matplotlib is imported only to draw
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import math
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rich import box
 from rich.console import Console, Group, RenderableType
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+from rich.progress import Progress as ProgressBar
 from rich.table import Table
 from rich.text import Text
 
@@ -25,7 +29,7 @@ from archplan.errors import ArchplanError
 from archplan.messages import visible
 from archplan.planner.constraints import FLAGS, Figures, Limits, Violation
 from archplan.planner.families import FAMILIES
-from archplan.planner.search import Candidate, FamilySearch, SearchResult
+from archplan.planner.search import Candidate, FamilySearch, Progress, SearchResult
 from archplan.planner.written import settings_data, spec_data
 from archplan.records.folder import write_atomically, write_text_atomically
 from archplan.report.data import one_or_list
@@ -467,3 +471,37 @@ def write_plan(result: SearchResult, folder: Path, *, force: bool) -> WrittenPla
     else:
         texts[PARETO_PNG] = ""
     return WrittenPlan(folder, tuple(texts), specs, skipped)
+
+
+QUIET_SECONDS = 1.0
+"""A search shorter than this shows no bar: it is over before one would be read."""
+
+
+@contextlib.contextmanager
+def search_progress(console: Console) -> Iterator[Progress | None]:
+    """A bar of the networks examined and the time left, drawn on a terminal once the search
+    has run a second, and gone when it ends; None (nothing to tell) elsewhere."""
+    if not console.is_terminal:
+        yield None
+        return
+    bar = ProgressBar(
+        TextColumn("searching"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=console, transient=True,
+    )  # fmt: skip
+    task = bar.add_task("search", total=None)
+    start = time.monotonic()
+    shown = [0.0]
+
+    def update(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - start < QUIET_SECONDS or now - shown[0] < 0.1:
+            return
+        if not shown[0]:
+            bar.start()
+        shown[0] = now
+        bar.update(task, completed=done, total=total)
+
+    try:
+        yield update
+    finally:
+        bar.stop()
