@@ -29,6 +29,7 @@ from archplan.errors import ArchplanError
 from archplan.messages import visible
 from archplan.planner.constraints import FLAGS, Figures, Limits, Violation
 from archplan.planner.families import FAMILIES
+from archplan.planner.quantities import QuantityError, parse_count
 from archplan.planner.search import Candidate, FamilySearch, Progress, SearchResult
 from archplan.planner.written import settings_data, spec_data
 from archplan.records.folder import write_atomically, write_text_atomically
@@ -45,7 +46,7 @@ from archplan.report.styles import (
     SHAPE_STYLE,
     TITLE_STYLE,
 )
-from archplan.report.tables import axes_text, compact
+from archplan.report.tables import HUGE_COUNT, axes_text, compact
 from archplan.rules.sizes import readable_size
 
 FRONT_MARK = "✓"
@@ -55,7 +56,19 @@ PARETO_PNG = "pareto.png"
 
 
 def _dashes(values: Sequence[int]) -> str:
-    return "-".join(str(value) for value in values)
+    """``2-2-3``; a value of five digits or more in two digits (``1.1G``), so the column keeps
+    its width however wide or deep the stages."""
+    return "-".join(_two_digits(value) for value in values)
+
+
+def _two_digits(value: int) -> str:
+    if value < 10_000:
+        return str(value)
+    for unit, scale in (("K", 10**3), ("M", 10**6), ("G", 10**9)):
+        short = float(f"{value / scale:.2g}")
+        if short < 1000:
+            return f"{short:g}{unit}"
+    return compact(value)
 
 
 def _field(figures: Figures) -> str:
@@ -93,11 +106,25 @@ def bytes_limit(size: float) -> str:
     return f"{math.ceil(size)}B"
 
 
+def exact_count(count: int) -> str:
+    """A count as short as it reads back exactly: ``1.5K``, ``1e38``; else ``1,234,567``."""
+    if count >= HUGE_COUNT:  # every digit that matters, in powers of ten: 1e38, 1.5e20
+        from decimal import Decimal
+
+        return f"{Decimal(count).normalize():e}".replace("+", "")
+    short = compact(count)
+    try:
+        exact = parse_count(short.replace(",", "")) == count
+    except QuantityError:
+        exact = False
+    return short if exact else f"{count:,}"
+
+
 def limit_text(key: str, limits: Limits) -> str:
     """``--max-params 1M``: a limit as the flag that set it."""
     value = getattr(limits, key)
     if key in ("max_params", "max_macs"):
-        shown = compact(value)
+        shown = exact_count(value)
     elif key == "max_memory":
         shown = bytes_limit(value)
     elif key == "final_size":
@@ -210,7 +237,7 @@ def plan_table(result: SearchResult) -> RenderableType:
         header_style=HEADER_STYLE,
     )
     table.add_column("#", justify="right", style=MUTED_STYLE)
-    table.add_column("Network", min_width=10, max_width=24)
+    table.add_column("Network", min_width=7, max_width=24)
     table.add_column("Stages", no_wrap=True)
     table.add_column("Params", justify="right", style=PARAM_STYLE, no_wrap=True)
     table.add_column("MACs", justify="right", style=COST_STYLE, no_wrap=True)

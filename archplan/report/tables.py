@@ -25,7 +25,7 @@ from archplan.rules.shapes import format_shape
 from archplan.rules.sizes import count_with_size, readable_size
 
 HUGE_COUNT = 10**15
-"""From a million G on, a count is written as ``1.23e38``: the column keeps its width."""
+"""From a million G on, a count is written as ``2.9e20``: the column keeps its width."""
 WIDE_TRACE_WIDTH = 150
 """Below this many columns the trace table stacks arguments and arithmetic under each layer."""
 
@@ -78,7 +78,7 @@ def compact(count: int | None) -> str:
     if count >= HUGE_COUNT:  # beyond a float's exact integers: decimal, and a narrow width
         from decimal import Decimal
 
-        return f"{Decimal(count):.3g}".replace("+", "")  # 1.00e38
+        return f"{Decimal(count):.2g}".replace("+", "")  # 1e38, 2.9e20: as narrow as 10.6G
     for unit, scale in (("K", 10**3), ("M", 10**6), ("G", 10**9)):
         value = float(f"{count / scale:.3g}")  # rounded first: 999,600 is 1M, not 1e+03K
         if value < 1000:

@@ -17,7 +17,7 @@ _UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
 EXACT_FLOAT = 2**53
 """Below this an integer and its quotients by powers of 1024 are exact floats."""
 HUGE_PB = 10**6
-"""Beyond a million petabytes a size is written with three significant digits: ``1.23e390 PB``."""
+"""Beyond a million petabytes a size is written with two significant digits: ``1.2e390 PB``."""
 
 
 def readable_size(n_bytes: float) -> str:
@@ -37,7 +37,7 @@ def readable_size(n_bytes: float) -> str:
             return f"{size:.2f} {unit}"
         size /= 1024
     if size >= HUGE_PB:
-        return f"{size:.3g}".replace("+", "") + f" {_UNITS[-1]}"
+        return f"{size:.2g}".replace("+", "") + f" {_UNITS[-1]}"
     return f"{size:.2f} {_UNITS[-1]}"
 
 

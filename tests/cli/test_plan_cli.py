@@ -374,3 +374,41 @@ def test_solve_with_bounds_of_a_hundred_thousand_counts_all_and_lists_the_simple
     assert code == 0
     assert len(data["solutions"]) == 100
     assert data["count"] > 10**24
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("1e38", "--max-macs 1e38"), ("1.5e20", "--max-macs 1.5e20"), ("2.5G", "--max-macs 2.5G"),
+     ("1234567", "--max-macs 1,234,567"), ("123456789012345678901", "--max-macs 1.23456789012345678901e20")],
+)  # fmt: skip
+def test_limits_are_shown_exactly_as_given(value: str, shown: str) -> None:
+    code, out, _ = invoke(
+        "plan", "--input", "16x16x3", "--classes", "10", "--family", "plain", "--samples", "5",
+        "--max-macs", value, columns=160,
+    )  # fmt: skip
+    assert code == 0
+    assert f"Limits: {shown} (training memory" in words(out)
+
+
+@pytest.mark.parametrize(("value", "write"), [("0.5", "1 or more"), ("1.4", "1 or 2")])
+def test_a_fractional_parameter_count_is_refused(value: str, write: str) -> None:
+    code, _, err = invoke("plan", "--input", "16x16x3", "--classes", "10", "--max-params", value)
+    assert code == 2
+    assert err == (
+        f"error: --max-params: '{value}' is not a whole number; parameters and MACs are counted "
+        f"in whole numbers: write {write}\n"
+    )
+
+
+def test_a_plan_table_with_huge_widths_keeps_its_columns(write_spec: Callable[..., Path]) -> None:
+    wide = {"input": {"shape": [32, 32, 3]}, "classes": 10,
+            "families": {"plain": {"stages": [2], "width": [2**30], "width_factor": [1.5]}}}  # fmt: skip
+    code, out, _ = invoke("plan", write_spec(wide, name="wide.json"), "--top", "2")
+    assert code == 0
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert lines[2].split() == [
+        "#", "Network", "Stages", "Params", "MACs", "Train", "mem", "RF", "Final", "Front",
+    ]  # fmt: skip
+    assert "1.1G-1.6G" in out
+    assert "3.0e20   1.2e23    4.2e6 PB" in out
