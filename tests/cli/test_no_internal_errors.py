@@ -232,3 +232,29 @@ def test_a_thousand_stages_of_doubling_widths_are_refused_by_their_width(tmp_pat
     assert "over 1000 stages gives layers wider than 2,147,483,647 channels" in " ".join(
         output.split()
     )
+
+
+LAYERS = st.one_of(
+    st.builds(lambda v: {"type": "Conv2D", "filters": v, "kernel_size": 3}, NUMBERS),
+    st.builds(lambda v: {"type": "Conv2D", "filters": 4, "kernel_size": v}, NUMBERS),
+    st.builds(lambda v: {"type": "Dense", "units": v}, NUMBERS),
+    st.builds(lambda v: {"type": "ZeroPadding2D", "padding": v}, NUMBERS),
+    st.builds(lambda v: {"type": "Dropout", "rate": v}, NUMBERS),
+    st.builds(lambda v: {"type": "Rescaling", "scale": v}, NUMBERS),
+)
+
+
+@EXAMPLES
+@given(
+    layers=st.lists(LAYERS, min_size=1, max_size=3),
+    command=st.sampled_from(["trace", "params", "fix", "export"]),
+    batch=st.one_of(st.none(), TEXT_NUMBERS),
+)
+def test_no_layer_numbers_make_a_spec_command_fail_internally(
+    layers: list[dict[str, Any]], command: str, batch: str | None, tmp_path: Path
+) -> None:
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(chain(*layers, shape=(8, 8, 3))), encoding="utf-8")
+    extra = ["--batch-size", batch] if batch is not None and command == "trace" else []
+    out = ["-o", str(tmp_path / "out.txt"), "--force"] if command in ("fix", "export") else []
+    assert_no_internal_error(*exit_code(command, path, *extra, *out))
