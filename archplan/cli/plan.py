@@ -12,7 +12,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from archplan.cli.boundary import print_problem, reports_errors, stdout_console
+from archplan.cli.boundary import print_problem, reports_errors, stderr_console, stdout_console
 from archplan.cli.options import (
     BackendOpt,
     DataOpt,
@@ -128,7 +128,9 @@ TopOpt = Annotated[
 SamplesOpt = Annotated[
     int | None,
     typer.Option("--samples", min=1, help="Points per family: a family with no more is walked "
-                 f"whole, a larger one sampled (default {DEFAULT_SAMPLES:,}).",
+                 f"whole, a larger one sampled (default {DEFAULT_SAMPLES:,}). Time grows with "
+                 "the points times their layers (stages, depth): a search beyond 10 million "
+                 "layer inferences, a minute or so, is refused.",
                  show_default=False, rich_help_panel=SEARCH),
 ]  # fmt: skip
 SeedOpt = Annotated[
@@ -223,11 +225,13 @@ def plan(
     from archplan.planner.planfile import Overrides, PlanFile, load_plan, resolve
     from archplan.planner.refusal import nothing_fits
     from archplan.planner.search import search
+    from archplan.planner.work import check_work
     from archplan.report.plan import (
         check_folder,
         plan_record,
         plan_table,
         print_written,
+        search_progress,
         write_plan,
     )
 
@@ -272,10 +276,12 @@ def plan(
             settings, training, plan_file=plan_file, batch_size=batch_size, out=out, force=force
         )
         return
+    check_work(settings)  # a search of hours is refused, not started
     inputs = (plan_file,) if plan_file is not None else ()
     if out is not None:
         check_folder(out, force=force, inputs=inputs)  # before the search, not after it
-    result = search(settings)
+    with search_progress(stderr_console()) as progress:
+        result = search(settings, progress=progress)
     if not result.ranked:
         raise ArchplanError(nothing_fits(result))
     written = write_plan(result, out, force=force, inputs=inputs) if out is not None else None

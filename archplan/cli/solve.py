@@ -10,7 +10,14 @@ import typer
 from archplan.cli.boundary import reports_errors, stdout_console
 from archplan.cli.options import JsonOpt, print_json, renamed
 from archplan.errors import ArchplanError
-from archplan.planner.solve import Bounds, LayerKind, bounds_that_work, no_solution_hint, solve
+from archplan.planner.solve import (
+    SHOWN,
+    Bounds,
+    LayerKind,
+    bounds_that_work,
+    no_solution_hint,
+    solve_some,
+)
 
 BOUNDS = "Bounds"
 
@@ -56,7 +63,15 @@ MaxKernelOpt = Annotated[
     int, typer.Option("--max-kernel", min=1, help="Largest kernel tried.", rich_help_panel=BOUNDS)
 ]
 MaxStrideOpt = Annotated[
-    int, typer.Option("--max-stride", min=1, help="Largest stride tried.", rich_help_panel=BOUNDS)
+    int,
+    typer.Option(
+        "--max-stride",
+        min=1,
+        help="Largest stride tried. Time grows with "
+        "strides times dilations (a million: about a second), not with kernels: "
+        "each stride's kernels are derived.",
+        rich_help_panel=BOUNDS,
+    ),
 ]
 MaxDilationOpt = Annotated[
     int, typer.Option("--max-dilation", min=1, help="Largest dilation tried.",
@@ -80,7 +95,8 @@ def solve_command(
     old_input: OldInputOpt = None,
     old_output: OldOutputOpt = None,
 ) -> None:
-    """Every kernel, stride, padding and dilation that turns one length into another."""
+    """Every kernel, stride, padding and dilation that turns one length into another: the
+    simplest 100 listed, all counted."""
     size = renamed("--input-length", "--input", size, old_input)
     target = renamed("--output-length", "--output", target, old_output)
     if size is None or target is None:
@@ -101,7 +117,8 @@ def solve_command(
         padding=padding.value if padding is not None else None,
         dilation=dilation,
     )
-    solutions = solve(size, target, layer, bounds)
+    solved = solve_some(size, target, layer, bounds, limit=SHOWN)
+    solutions = solved.solutions
     if not solutions:
         raise ArchplanError(
             f"no {layer.keras_class} with kernel ≤ {kernel or max_kernel}, stride ≤ "
@@ -112,9 +129,9 @@ def solve_command(
     from archplan.report.solve import solve_record, solve_table
 
     if as_json:
-        print_json(solve_record(size, target, layer, solutions))
+        print_json(solve_record(size, target, layer, solutions, count=solved.count))
     else:
-        stdout_console().print(solve_table(size, target, layer, solutions))
+        stdout_console().print(solve_table(size, target, layer, solutions, count=solved.count))
 
 
 def what_works(size: int, target: int, layer: LayerKind, bounds: Bounds) -> str:

@@ -2,7 +2,7 @@
 
 A search examines thousands of networks and shows a handful. :func:`trace_network` keeps a row
 per layer (its arguments, formula and arithmetic, for people to read); :func:`measure_network`
-applies the same ``Layer.infer_inputs`` rules and the same receptive-field recurrence, in the
+applies the same ``Layer.inference`` rules and the same receptive-field recurrence, in the
 same order, but keeps only the totals a search compares: parameters, MACs, activations, depth,
 the last spatial layer's field and shape. Any layer class works as it is, new ones included.
 
@@ -93,7 +93,7 @@ Advance = Callable[[Field, Reach, Shape], Field]
 
 
 def _infer(layer: Layer, shapes: tuple[Shape, ...]) -> Inference:
-    return layer.infer_inputs(shapes)
+    return layer.inference(shapes)
 
 
 def _step(
@@ -200,17 +200,17 @@ class InferenceMemo:
         return token
 
     def infer(self, layer: Layer, shapes: tuple[Shape, ...]) -> Inference:
-        """``layer.infer_inputs(shapes)``, computed once per distinct layer and shapes."""
+        """``layer.inference(shapes)``, computed once per distinct layer and shapes."""
         token = self._token(layer)
         if token is None:
-            return layer.infer_inputs(shapes)
+            return layer.inference(shapes)
         key = (token, shapes)
         known = self._inferences.get(key)
         if known is not None:
             self.hits += 1
             return known
         self.misses += 1
-        inferred = layer.infer_inputs(shapes)
+        inferred = layer.inference(shapes)
         self._remember(self._inferences, key, inferred)
         return inferred
 

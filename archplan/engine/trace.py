@@ -210,7 +210,7 @@ class LayerRefusalError(SpecError):
 def _infer(node: Node, shapes: tuple[Shape, ...], steps: dict[str, Step]) -> Inference:
     """The layer's rules on its inputs' shapes; a refusal becomes a SpecError saying where."""
     try:
-        return node.layer.infer_inputs(shapes)
+        return node.layer.inference(shapes)
     except LayerShapeError as problem:
         message = _refusal(node, shapes, problem, steps)
         raise LayerRefusalError(message, node, shapes, problem) from None
@@ -232,6 +232,14 @@ def _refusal(
     return f"{where} on inputs {received}: {problem}"
 
 
+def _arguments(node: Node) -> str:
+    """The layer's short description, and ``frozen`` where its weights are not trained."""
+    described = node.layer.describe()
+    if node.layer.trainable:
+        return described
+    return f"{described}, frozen" if described else "frozen"
+
+
 def _row(
     node: Node,
     shapes: tuple[Shape, ...],
@@ -244,7 +252,7 @@ def _row(
         index=node.index,
         name=node.name,
         type=node.layer.keras_class,
-        arguments=node.layer.describe(),
+        arguments=_arguments(node),
         input_shape=shapes[0],
         output_shape=inferred.output_shape,
         trainable_params=inferred.trainable,

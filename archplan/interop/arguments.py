@@ -16,16 +16,22 @@ from pydantic import ValidationError
 from archplan.layers import Layer
 from archplan.layers.args import Regularizer
 
-WIRING = frozenset({"type", "name", "inputs"})
+WIRING = ("type", "name", "inputs")
 """Fields that are not Keras arguments: the layer's type, its name, what it takes."""
 SYMMETRIC_FACTORS = frozenset({"factor", "height_factor", "width_factor"})
 """The augmentations' factors, where ``f`` means ``[-f, f]`` (Keras' RandomRotation writes its
 factor out as that pair)."""
 
 
+SETTINGS = ("trainable",)
+"""Arguments of every Keras layer (its base class's), written after the layer's own."""
+
+
 def argument_names(layer_class: type[Layer]) -> list[str]:
-    """The layer's Keras arguments, in the order the spec class declares them."""
-    return [name for name in layer_class.model_fields if name not in WIRING]
+    """The layer's Keras arguments, in the order the spec class declares them; then ``trainable``,
+    which every Keras layer takes but one without weights (SpatialDropout2D)."""
+    own = [name for name in layer_class.model_fields if name not in WIRING + SETTINGS]
+    return own + ["trainable"] * layer_class.takes_trainable
 
 
 def required_arguments(layer_class: type[Layer]) -> list[str]:

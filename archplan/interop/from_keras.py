@@ -2,9 +2,10 @@
 
 Each Keras argument goes one of three ways:
 
-- a spec field (same name): kept when it differs from Keras' default;
+- a spec field (same name, ``trainable`` included): kept when it differs from Keras' default; a
+  layer inside a model whose ``trainable`` is false is frozen too, as Keras freezes it;
 - a setting a spec has no place for that changes neither shapes, parameters nor costs
-  (initializers, constraints, other regularizers, ``trainable``, a dtype policy, ...): left out,
+  (initializers, constraints, other regularizers, a dtype policy, ...): left out,
   and :class:`Notes` reports it;
 - a setting that would change shapes or parameters and that archplan does not model
   (``data_format="channels_first"``, ``renorm``, LoRA, quantization): the layer is unsupported.
@@ -44,7 +45,7 @@ DEFAULT_INITIALIZERS = {
     "moving_variance_initializer": "ones",
 }
 """Keras' default initializer of each weight archplan's layers have."""
-SETTINGS_DEFAULTS: dict[str, Any] = {"trainable": True, "synchronized": False}
+SETTINGS_DEFAULTS: dict[str, Any] = {"synchronized": False}
 """Other settings with no effect on the plan, and their Keras defaults."""
 SILENT = frozenset({"name", "renorm_clipping", "renorm_momentum", "lora_alpha"})
 """Keys that carry nothing to plan or to note (a name, settings of a feature that is off)."""
@@ -124,8 +125,8 @@ def convert(node: KerasNode, notes: Notes) -> dict[str, Any] | Unsupported:
     for argument, source in DERIVED_DEFAULTS.items():
         if source in fields and arguments.get(argument) == arguments.get(source):
             arguments[argument] = None
-    if node.frozen and node.config.get("trainable") is not False:
-        notes.add("trainable=False (of an enclosing model)", node.name)
+    if node.frozen:  # trainable=False on the layer or on a model around it, as Keras applies it
+        arguments["trainable"] = False
     return _validated(node, layer_class, arguments)
 
 

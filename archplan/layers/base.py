@@ -66,6 +66,9 @@ class Layer(BaseModel):
     """The Keras class that realizes this spec (``type`` may be an alias of it)."""
     merges: ClassVar[bool] = False
     """True for merge layers (Add, Concatenate, ...): Keras calls them on a list of tensors."""
+    takes_trainable: ClassVar[bool] = True
+    """False for a Keras class whose constructor has no ``trainable`` (SpatialDropout2D, which has
+    no weights to freeze): the argument is then set on the built layer, never passed."""
     width_argument: ClassVar[str | None] = None
     """The argument that chooses the output's channels (``filters``, ``units``), if any."""
 
@@ -74,6 +77,11 @@ class Layer(BaseModel):
         default=None,
         description="Names of earlier layers (or 'input') this layer takes; "
         "default: the layer just before it.",
+    )
+    trainable: bool = Field(
+        default=True,
+        description="false: the layer is frozen (Keras' trainable=False): all its weights are "
+        "non-trainable, with no gradients or optimizer slots.",
     )
 
     @model_validator(mode="after")
@@ -102,6 +110,18 @@ class Layer(BaseModel):
         """The rules for the shapes of all the layer's inputs; one-input layers take the first."""
         return self.infer(input_shapes[0])
 
+    def inference(self, input_shapes: tuple[Shape, ...]) -> Inference:
+        """:meth:`infer_inputs`, with a frozen layer's weights all non-trainable: Keras'
+        ``trainable=False`` moves every weight of the layer (a BatchNormalization's gamma and
+        beta too) to ``non_trainable_weights``."""
+        inferred = self.infer_inputs(input_shapes)
+        if self.trainable or not inferred.trainable:
+            return inferred
+        formula = _NON_TRAINABLE_NOTE.sub("", inferred.param_formula)
+        return inferred._replace(
+            trainable=0, non_trainable=inferred.params, param_formula=f"{formula} (frozen)"
+        )
+
     def describe(self) -> str:
         """The arguments that shape the output, briefly, for tables and diagrams."""
         return ""
@@ -112,7 +132,8 @@ class Layer(BaseModel):
         ``name`` is left to the caller (which uses the engine's names) and ``inputs`` is the
         graph's wiring, not an argument: the caller calls the layer on those tensors.
         """
-        return self.model_dump(exclude={"type", "name", "inputs"})
+        wiring = {"type", "name", "inputs"}
+        return self.model_dump(exclude=wiring if self.takes_trainable else {*wiring, "trainable"})
 
     @classmethod
     def default_name_prefix(cls) -> str:
@@ -137,6 +158,10 @@ class SlidingWindowLayer(Layer):
     def same_length(self, size: int, axis: int) -> int:
         """The positions ``padding='same'`` keeps along ``axis`` (0: height, 1: width)."""
         return -(-size // self.window_strides()[axis])
+
+
+_NON_TRAINABLE_NOTE = re.compile(r" \([^()]*non-trainable[^()]*\)$")
+"""The note a formula ends with on how many of its weights are non-trainable: all are, frozen."""
 
 
 @functools.cache

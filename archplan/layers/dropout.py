@@ -76,6 +76,7 @@ class SpatialDropout2D(Layer):
     """
 
     keras_class = "SpatialDropout2D"
+    takes_trainable = False
     type: Literal["SpatialDropout2D"]
     rate: Annotated[float, Field(ge=0.0, le=1.0)]
     seed: int | None = None

@@ -21,6 +21,7 @@ before anything is searched, and every mistake is one line naming the file and t
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -427,7 +428,30 @@ def _narrowed(family: Family, ranges: FamilyRanges, source: str) -> Space:
             chosen[name] = params[name].with_choices(tuple(choices))
         except ValueError as problem:
             raise ArchplanError(f"{source}: families.{family.name}.{problem}") from None
-    return Space(tuple(chosen.values()))
+    space = Space(tuple(chosen.values()))
+    _check_widths(family, space, source)
+    return space
+
+
+MAX_WIDTH = 2**31 - 1
+"""The most channels a layer may have: Keras' and TensorFlow's sizes are 32-bit integers."""
+
+
+def _check_widths(family: Family, space: Space, source: str) -> None:
+    """Refuse a width rule whose widest stage exceeds :data:`MAX_WIDTH` (``width_factor``: 1e300),
+    before any network is built; the check is in logarithms, so no number overflows."""
+    names = {param.name for param in space.params}
+    if not {"width", "width_factor", "stages"} <= names:
+        return
+    width = max(float(value) for value in space.param("width").choices)
+    factor = max(max(float(value) for value in space.param("width_factor").choices), 1.0)
+    stages = max(int(value) for value in space.param("stages").choices)
+    if math.log(width) + (stages - 1) * math.log(factor) > math.log(MAX_WIDTH):
+        raise ArchplanError(
+            f"{source}: families.{family.name}: width {width:g} × width_factor {factor:g} per "
+            f"stage over {stages} stages gives layers wider than {MAX_WIDTH:,} channels, the most "
+            "Keras holds; lower width_factor, width or stages"
+        )
 
 
 def _check_fixed_layers(settings: Settings, source: str) -> None:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal, InvalidOperation
 
 from archplan.rules.shapes import parse_shape
 
 COUNT_SUFFIXES = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
 BYTE_UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
 
-_NUMBER = r"(?P<number>\d+(?:[_,]\d{3})*(?:\.\d*)?|\.\d+)"
+_NUMBER = r"(?P<number>(?:\d+(?:[_,]\d{3})*(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)"
 _COUNT = re.compile(rf"{_NUMBER}\s*(?P<unit>[KMGT]?)", re.IGNORECASE)
 _BYTES = re.compile(rf"{_NUMBER}\s*(?P<unit>(?:[KMGT]I?)?B?)", re.IGNORECASE)
 _RANGE = re.compile(r"(?P<low>\d*)\s*(?:\.\.|:)\s*(?P<high>\d*)")
@@ -27,29 +28,53 @@ class QuantityError(ValueError):
     """A size or range that cannot be read; the message says what would be read."""
 
 
-def _number(text: str) -> float:
-    return float(text.replace("_", "").replace(",", ""))
+MAX_EXPONENT = 10_000
+"""The largest power of ten read (``1e10000``): beyond, a number is refused, not computed."""
+
+
+def _number(text: str) -> Decimal:
+    """The number exactly as written (``1e38`` is 10³⁸, not the float nearest it)."""
+    try:
+        number = Decimal(text.replace("_", "").replace(",", ""))
+    except InvalidOperation:
+        raise QuantityError(f"{text!r} is not a number") from None
+    if not number.is_finite() or number.adjusted() > MAX_EXPONENT:
+        raise QuantityError(f"{text!r} is too large a number; write at most 1e{MAX_EXPONENT}")
+    return number
+
+
+def _given(value: str | int | float) -> str:
+    """A value as text: a float as the shortest decimal that reads back to it (JSON's 1e38)."""
+    return repr(value) if isinstance(value, float) else str(value)
 
 
 def parse_count(value: str | int) -> int:
     """``'1M'`` → 1,000,000; ``'2.5G'`` → 2,500,000,000; ``'631,658'`` and ``631658`` as is."""
     if isinstance(value, int) and not isinstance(value, bool):
         return _positive(value, str(value))
-    match = _COUNT.fullmatch(str(value).strip())
+    text = _given(value).strip()
+    match = _COUNT.fullmatch(text)
     if match is None:
         raise QuantityError(
-            f"{value!r} is not a count; write a number with an optional K, M or G "
-            "(thousands, millions, billions), e.g. 1M or 2.5G"
+            f"{text!r} is not a count; write a number with an optional K, M or G "
+            "(thousands, millions, billions), e.g. 1M, 2.5G or 1e12"
         )
     scaled = _number(match["number"]) * COUNT_SUFFIXES[match["unit"].upper()]
-    return _positive(round(scaled), str(value))
+    if scaled != scaled.to_integral_value():
+        low = int(scaled.to_integral_value(rounding="ROUND_FLOOR"))
+        hint = f"{low:,} or {low + 1:,}" if low else "1 or more"
+        raise QuantityError(
+            f"{text!r} is not a whole number; parameters and MACs are counted in whole "
+            f"numbers: write {hint}"
+        )
+    return _positive(int(scaled), text)
 
 
 def parse_bytes(value: str | int) -> int:
     """``'64MB'`` → 67,108,864 (MB = 1024² bytes, as archplan prints sizes); ints are bytes."""
     if isinstance(value, int) and not isinstance(value, bool):
         return _positive(value, str(value))
-    text = str(value).strip()
+    text = _given(value).strip()
     match = _BYTES.fullmatch(text)
     unit = match["unit"].upper().replace("IB", "B") if match else None
     if match is None or unit is None or (unit not in BYTE_UNITS and unit.rstrip("I") not in "KMGT"):
@@ -57,14 +82,14 @@ def parse_bytes(value: str | int) -> int:
             f"{value!r} is not a memory size; write a number with a unit B, KB, MB, GB or TB "
             "(1 KB = 1024 B, as archplan prints sizes), e.g. 64MB or 2.5GB"
         )
-    if unit == "" and "." not in match["number"]:
+    if unit == "" and _number(match["number"]) == _number(match["number"]).to_integral_value():
         unit = "B"  # a whole number alone counts bytes
     if unit not in BYTE_UNITS:
         raise QuantityError(
             f"{value!r}: say the unit in bytes, e.g. {match['number']}{unit.rstrip('I') or 'M'}B "
             "(1 KB = 1024 B)"
         )
-    return _positive(round(_number(match["number"]) * BYTE_UNITS[unit]), text)
+    return _positive(int((_number(match["number"]) * BYTE_UNITS[unit]).to_integral_value()), text)
 
 
 def _positive(count: int, text: str) -> int:

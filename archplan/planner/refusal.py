@@ -11,8 +11,9 @@ import math
 from collections.abc import Sequence
 
 from archplan.planner.constraints import FLAGS, Limits, Violation
+from archplan.planner.quantities import QuantityError, parse_count
 from archplan.planner.search import SearchResult
-from archplan.rules.sizes import compact, readable_size
+from archplan.rules.sizes import HUGE_COUNT, compact, readable_size
 
 
 def _ceil_significant(count: float, digits: int = 3) -> float:
@@ -36,11 +37,25 @@ def bytes_limit(size: float) -> str:
     return f"{math.ceil(size)}B"
 
 
+def exact_count(count: int) -> str:
+    """A count as short as it reads back exactly: ``1.5K``, ``1e38``; else ``1,234,567``."""
+    if count >= HUGE_COUNT:  # every digit that matters, in powers of ten: 1e38, 1.5e20
+        from decimal import Decimal
+
+        return f"{Decimal(count).normalize():e}".replace("+", "")
+    short = compact(count)
+    try:
+        exact = parse_count(short.replace(",", "")) == count
+    except QuantityError:
+        exact = False
+    return short if exact else f"{count:,}"
+
+
 def limit_text(key: str, limits: Limits) -> str:
     """``--max-params 1M``: a limit as the flag that set it."""
     value = getattr(limits, key)
     if key in ("max_params", "max_macs"):
-        shown = compact(value)
+        shown = exact_count(value)
     elif key == "max_memory":
         shown = bytes_limit(value)
     elif key == "final_size":

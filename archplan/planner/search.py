@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from archplan.engine.measure import InferenceMemo, measure_network
-from archplan.errors import SpecError
+from archplan.errors import ArchplanError, SpecError
 from archplan.planner.constraints import Figures, Violation, figures
 from archplan.planner.families import FAMILIES, Family, Layout
 from archplan.planner.planfile import Settings
@@ -156,19 +156,51 @@ def without_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
+Progress = Callable[[int, int], None]
+"""Told ``(points done, points in all)`` as a search goes, to show it."""
+
+
+class SearchInterruptedError(ArchplanError):
+    """Ctrl-C during a search: how far it got; nothing was written (exit 130, as a shell's)."""
+
+    exit_code = 130
+
+
+def points_to_examine(settings: Settings) -> int:
+    """The points a search draws, over all its families."""
+    return sum(min(settings.samples, space.size) for _, space in settings.spaces)
+
+
 def search(
     settings: Settings,
     *,
     clock: Callable[[], float] = time.perf_counter,
     look_elsewhere: bool = True,
+    progress: Progress | None = None,
 ) -> SearchResult:
     """Search every family of ``settings``; when none fits, also count what other families
-    would give (``look_elsewhere``), to suggest one."""
+    would give (``look_elsewhere``), to suggest one. ``progress`` hears of every point; Ctrl-C
+    stops the search with :class:`SearchInterruptedError`."""
     start = clock()
     evaluator = Evaluator(settings)
     candidates: list[Candidate] = []
-    with without_cycle_collection():
-        reports = [_search_family(evaluator, family, candidates) for family, _ in settings.spaces]
+    total = points_to_examine(settings)
+    done = [0]
+
+    def step() -> None:
+        done[0] += 1
+        if progress is not None:
+            progress(done[0], total)
+
+    try:
+        with without_cycle_collection():
+            reports = [
+                _search_family(evaluator, family, candidates, step) for family, _ in settings.spaces
+            ]
+    except KeyboardInterrupt:
+        raise SearchInterruptedError(
+            f"interrupted after {done[0]:,} of {total:,} networks; nothing was written"
+        ) from None
     feasible = [candidate for candidate in candidates if candidate.feasible]
     ranked = sorted(feasible, key=lambda c: (rank_key(settings.objective, c.figures), c.order))
     front = pareto_front([(c.figures.params, c.figures.macs) for c in ranked])
@@ -191,7 +223,7 @@ def search(
 
 
 def _search_family(
-    evaluator: Evaluator, family: Family, candidates: list[Candidate]
+    evaluator: Evaluator, family: Family, candidates: list[Candidate], step: Callable[[], None]
 ) -> FamilySearch:
     """Measure the family's points into ``candidates``; say how it went."""
     settings = evaluator.settings
@@ -201,6 +233,7 @@ def _search_family(
     refused = feasible = 0
     refusal: str | None = None
     for point in points:
+        step()
         slug = family.slug(point)
         if slug in seen:
             continue

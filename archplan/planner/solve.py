@@ -1,14 +1,18 @@
 """``archplan solve``: the calculator's inverse for one layer.
 
 Given an input length and the output length wanted, list every (kernel, stride, padding,
-dilation) within small bounds that gives it under Keras' rules, each with the arithmetic, as the
-online convolution calculators do in reverse. The rules are the engine's own
-(:mod:`archplan.rules.arith`), and the combinations Keras refuses (strides > 1 with
-dilation_rate > 1 on a convolution) are left out.
+dilation) within the bounds that gives it under Keras' rules, each with the arithmetic, as the
+online convolution calculators do in reverse; the simplest are listed and all are counted. The
+kernels are derived for each stride and dilation, not tried, so any bounds answer at once. The
+rules are the engine's own (:mod:`archplan.rules.arith`), and the combinations Keras refuses
+(strides > 1 with dilation_rate > 1 on a convolution) are left out.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from enum import Enum
 
@@ -98,20 +102,139 @@ def _length(
     return conv_length(size, kernel, stride, dilation, padding)
 
 
+SHOWN = 100
+"""The settings ``archplan solve`` lists, simplest first; it counts the others."""
+
+
+@dataclass(frozen=True)
+class Solved:
+    """The simplest solutions (at most the ``limit`` asked for) and how many there are in all."""
+
+    solutions: list[Solution]
+    count: int
+
+
 def solve(size: int, target: int, kind: LayerKind, bounds: Bounds) -> list[Solution]:
     """Every combination within ``bounds`` that turns ``size`` into ``target``, simplest first
     (stride, then kernel, then dilation, then 'valid' before 'same')."""
-    found = []
-    for stride in bounds.strides():
-        for kernel in bounds.kernels():
-            for dilation in bounds.dilations(kind):
-                if stride > 1 and dilation > 1:
-                    continue  # Keras refuses it on Conv2D and Conv2DTranspose
-                for padding in bounds.paddings():
-                    length = _length(kind, size, kernel, stride, dilation, padding)
-                    if length.value == target:
-                        found.append(Solution(kind, kernel, stride, padding, dilation, length))
-    return found
+    return solve_some(size, target, kind, bounds, limit=None).solutions
+
+
+def solve_some(
+    size: int, target: int, kind: LayerKind, bounds: Bounds, *, limit: int | None = SHOWN
+) -> Solved:
+    """The first ``limit`` of :func:`solve`'s list (None: all) and the length of the whole list.
+
+    The kernels are derived from the arithmetic for each stride, dilation and padding (a range,
+    :func:`matching_kernels`), not tried one by one; and strides or dilations beyond
+    ``max(D, T)`` all give the same kernels (a stride of at least ``D`` leaves one position, a
+    dilation that large fits only a 1-wide kernel), so they are counted together. The work is
+    then at most ``max(D, T)²`` ranges, whatever the bounds; each listed setting is computed by
+    the engine's own rule.
+    """
+    found: list[Solution] = []
+    count = 0
+    kernels = bounds.kernels()
+    alike = max(size, target) + 1
+    for stride, strides in _classes(bounds.strides(), alike):
+        ranges = []
+        dilations = bounds.dilations(kind) if stride == 1 else range(1, 2)
+        for dilation, same_dilations in _classes(dilations, alike):
+            if dilation not in bounds.dilations(kind):
+                continue
+            for order, padding in enumerate(bounds.paddings()):
+                matching = matching_kernels(kind, size, target, stride, dilation, padding, kernels)
+                if matching:
+                    count += _length_of(matching) * _length_of(same_dilations) * _length_of(strides)
+                    ranges.append((matching, same_dilations, order, padding))
+        for each in strides if ranges else ():
+            if limit is not None and len(found) >= limit:
+                break
+            wanted = None if limit is None else limit - len(found)
+            found += _simplest(kind, size, target, each, ranges, wanted)
+    return Solved(found, count)
+
+
+def _classes(values: range, alike: int) -> list[tuple[int, range]]:
+    """``values`` below ``alike`` one by one, then those from ``alike`` on as one class: each
+    with the value that stands for it and the values it stands for."""
+    one_by_one = [
+        (value, range(value, value + 1)) for value in range(values.start, min(values.stop, alike))
+    ]
+    rest = range(max(values.start, alike), values.stop)
+    return one_by_one + ([(rest.start, rest)] if rest else [])
+
+
+def _length_of(values: range) -> int:
+    """``len(values)``, for ranges longer than an index can count (``--max-kernel 10**24``)."""
+    return max(0, values.stop - values.start)
+
+
+def _simplest(
+    kind: LayerKind,
+    size: int,
+    target: int,
+    stride: int,
+    ranges: list[tuple[range, range, int, str]],
+    wanted: int | None,
+) -> list[Solution]:
+    """One stride's solutions in order (kernel, dilation, 'valid' before 'same'), the first
+    ``wanted`` of them."""
+    streams = [_settings(*entry) for entry in ranges]
+    solutions = []
+    for kernel, dilation, _, padding in itertools.islice(heapq.merge(*streams), wanted):
+        length = _length(kind, size, kernel, stride, dilation, padding)
+        if length.value == target:  # the derivation, checked by the engine's own rule
+            solutions.append(Solution(kind, kernel, stride, padding, dilation, length))
+    return solutions
+
+
+def _settings(
+    kernels: range, dilations: range, order: int, padding: str
+) -> Iterator[tuple[int, int, int, str]]:
+    """The settings of one range in order: kernel, then dilation."""
+    return ((kernel, dilation, order, padding) for kernel in kernels for dilation in dilations)
+
+
+def matching_kernels(
+    kind: LayerKind,
+    size: int,
+    target: int,
+    stride: int,
+    dilation: int,
+    padding: str,
+    kernels: range,
+) -> range:
+    """The kernels of ``kernels`` that give ``target`` at this stride, dilation and padding.
+
+    With ``'same'`` the length does not depend on the kernel: all or none. With ``'valid'`` a
+    window of span ``d·(k − 1) + 1`` gives ``⌊(D − span) / s⌋ + 1`` positions (convolution,
+    pooling: ``d = 1``), so the span lies in ``(D − T·s, D − (T − 1)·s]``; a transposed one gives
+    ``(D − 1)·s + max(span, s)``: ``D·s`` for every span up to ``s``, else one span.
+    """
+    if not kernels:
+        return kernels
+    if padding == "same":
+        value = _length(kind, size, kernels.start, stride, dilation, padding).value
+        return kernels if value == target else range(0)
+    if kind is LayerKind.transpose:
+        if target == size * stride:
+            return _within(kernels, 1, (stride - 1) // dilation + 1)
+        span = target - (size - 1) * stride
+        if span <= stride or (span - 1) % dilation:
+            return range(0)
+        kernel = (span - 1) // dilation + 1
+        return _within(kernels, kernel, kernel)
+    low_span = size - target * stride + 1
+    high_span = size - (target - 1) * stride
+    low = max(-(-(low_span - 1) // dilation), 0) + 1
+    high = (high_span - 1) // dilation + 1
+    return _within(kernels, low, high)
+
+
+def _within(kernels: range, low: int, high: int) -> range:
+    """The kernels of ``kernels`` from ``low`` to ``high``, both included."""
+    return range(max(kernels.start, low), min(kernels.stop, high + 1))
 
 
 SEARCHED_LIMIT = 512

@@ -7,16 +7,20 @@ every network that fits, and ``pareto.png`` (matplotlib is imported only to draw
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rich import box
 from rich.console import Console, Group, RenderableType
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+from rich.progress import Progress as ProgressBar
 from rich.table import Table
 from rich.text import Text
 
@@ -26,7 +30,7 @@ from archplan.messages import visible
 from archplan.planner.constraints import Figures
 from archplan.planner.families import FAMILIES
 from archplan.planner.refusal import input_text, joined, limit_text
-from archplan.planner.search import Candidate, FamilySearch, SearchResult
+from archplan.planner.search import Candidate, FamilySearch, Progress, SearchResult
 from archplan.planner.written import settings_data, spec_data
 from archplan.report.data import one_or_list
 from archplan.report.pareto import draw_pareto
@@ -51,7 +55,19 @@ PARETO_PNG = "pareto.png"
 
 
 def _dashes(values: Sequence[int]) -> str:
-    return "-".join(str(value) for value in values)
+    """``2-2-3``; a value of five digits or more in two digits (``1.1G``), so the column keeps
+    its width however wide or deep the stages."""
+    return "-".join(_two_digits(value) for value in values)
+
+
+def _two_digits(value: int) -> str:
+    if value < 10_000:
+        return str(value)
+    for unit, scale in (("K", 10**3), ("M", 10**6), ("G", 10**9)):
+        short = float(f"{value / scale:.2g}")
+        if short < 1000:
+            return f"{short:g}{unit}"
+    return compact(value)
 
 
 def _field(figures: Figures) -> str:
@@ -109,7 +125,7 @@ def plan_table(result: SearchResult) -> RenderableType:
         header_style=HEADER_STYLE,
     )
     table.add_column("#", justify="right", style=MUTED_STYLE)
-    table.add_column("Network", min_width=10, max_width=24)
+    table.add_column("Network", min_width=7, max_width=24)
     table.add_column("Stages", no_wrap=True)
     table.add_column("Params", justify="right", style=PARAM_STYLE, no_wrap=True)
     table.add_column("MACs", justify="right", style=COST_STYLE, no_wrap=True)
@@ -377,3 +393,37 @@ def write_plan(
     else:
         texts[PARETO_PNG] = ""
     return WrittenPlan(folder, tuple(texts), specs, skipped)
+
+
+QUIET_SECONDS = 1.0
+"""A search shorter than this shows no bar: it is over before one would be read."""
+
+
+@contextlib.contextmanager
+def search_progress(console: Console) -> Iterator[Progress | None]:
+    """A bar of the networks examined and the time left, drawn on a terminal once the search
+    has run a second, and gone when it ends; None (nothing to tell) elsewhere."""
+    if not console.is_terminal:
+        yield None
+        return
+    bar = ProgressBar(
+        TextColumn("searching"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=console, transient=True,
+    )  # fmt: skip
+    task = bar.add_task("search", total=None)
+    start = time.monotonic()
+    shown = [0.0]
+
+    def update(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - start < QUIET_SECONDS or now - shown[0] < 0.1:
+            return
+        if not shown[0]:
+            bar.start()
+        shown[0] = now
+        bar.update(task, completed=done, total=total)
+
+    try:
+        yield update
+    finally:
+        bar.stop()

@@ -15,7 +15,7 @@ from archplan.report.styles import HEADER_STYLE, MUTED_STYLE, SHAPE_STYLE, TITLE
 
 
 def solve_table(
-    size: int, target: int, kind: LayerKind, solutions: Sequence[Solution]
+    size: int, target: int, kind: LayerKind, solutions: Sequence[Solution], *, count: int
 ) -> RenderableType:
     """One row per solution: its arguments and the arithmetic (--json adds the Keras call)."""
     table = Table(
@@ -35,7 +35,6 @@ def solve_table(
         if kind is not LayerKind.pool:
             cells.append(str(solution.dilation))
         table.add_row(*cells, solution.length.text)
-    count = len(solutions)
     if kind is LayerKind.pool:
         order = "stride, pool size, 'valid' before 'same'), by Keras' rules."
     else:
@@ -43,17 +42,24 @@ def solve_table(
             "stride, kernel, dilation, 'valid' before 'same'), by Keras' rules; strides > 1 "
             "with dilation_rate > 1 are left out (Keras refuses them)."
         )
-    note = Text(f"{count} setting{'s' * (count != 1)}, simplest first ({order}", style=MUTED_STYLE)
+    shown = "" if count == len(solutions) else f"; the first {len(solutions):,} shown"
+    note = Text(
+        f"{count:,} setting{'s' * (count != 1)}{shown}, simplest first ({order}"
+        + (" Fix --stride, --kernel, --padding or --dilation to see others." if shown else ""),
+        style=MUTED_STYLE,
+    )
     return Group(table, note)
 
 
 def solve_record(
-    size: int, target: int, kind: LayerKind, solutions: Sequence[Solution]
+    size: int, target: int, kind: LayerKind, solutions: Sequence[Solution], *, count: int
 ) -> dict[str, Any]:
+    """The settings listed (the simplest), and ``count``: how many there are in all."""
     return {
         "layer": kind.keras_class,
         "input": size,
         "output": target,
+        "count": count,
         "solutions": [
             {
                 "kernel_size": solution.kernel,

@@ -28,6 +28,7 @@ from typing import Protocol
 
 from archplan import __version__
 from archplan.data import Dataset, load_cifar10
+from archplan.engine.evaluation import evaluation_refusal
 from archplan.engine.trace import Trace, trace_network
 from archplan.errors import RunError, SpecError
 from archplan.keras.backend import device_name, load_keras
@@ -162,6 +163,9 @@ def start_run(run: NewRun, watcher: RunWatcher) -> RunOutcome:
     path = run.out or default_run_dir(network.name or "network", datetime.now())
     RunFolder.check_free(path, force=run.force, inputs=run.inputs)
     check_fits_images(trace.input_shape, trace.output_shape)
+    refusal = evaluation_refusal(network)
+    if refusal is not None:  # Keras would fail at the first validation, in the claimed folder
+        raise RunError(refusal)
     keras = load_keras(run.backend)
     settings = new_settings(network, run.overrides, keras.backend.backend())
     dataset = run.dataset or load_data(settings)

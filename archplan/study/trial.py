@@ -32,6 +32,7 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from archplan.data import Dataset
+from archplan.engine.evaluation import evaluation_refusal
 from archplan.engine.trace import trace_network
 from archplan.errors import ArchplanError, SpecError
 from archplan.keras.backend import release_models
@@ -190,6 +191,9 @@ class TrialRunner:
             )
             self._set_figures(trial, candidate)
             self._reject(trial, family, point, f"breaks {broken}")
+        unevaluable = evaluation_refusal(candidate.network)
+        if unevaluable is not None:  # Keras would fail at its first validation
+            self._reject(trial, family, point, f"Keras cannot evaluate it: {unevaluable}")
         earlier = self._trained_before(trial, candidate.slug)
         if earlier is not None:
             return self._repeat(trial, candidate, earlier)

@@ -61,12 +61,13 @@ def test_import_writes_a_new_file_and_never_overwrites_one_unasked(
 
 
 def test_import_notes_go_to_stderr_and_the_spec_to_stdout(tmp_path: Path) -> None:
-    path = write_json(tmp_path, functional(conv("c", IN, trainable=False)))
+    path = write_json(tmp_path, functional(conv("c", IN, bias_constraint={"class_name": "NonNeg"})))
     code, out, err = invoke("import", path)
     assert code == 0
     assert json.loads(out)["layers"][0]["name"] == "c"
     assert (
-        err == f"note: {path}: not kept (no effect on the plan): trainable=False on 1 layer (c)\n"
+        err
+        == f"note: {path}: not kept (no effect on the plan): bias_constraint (NonNeg) on 1 layer (c)\n"
     )
 
 

@@ -403,3 +403,62 @@ def test_the_old_flag_names_are_kept_out_of_help() -> None:
         _, out, _ = invoke(command, "--help", columns=200)
         assert old not in out
     assert "--input-shape" in invoke("plan", "--help", columns=200)[1]
+
+
+def test_solve_with_bounds_of_a_hundred_thousand_counts_all_and_lists_the_simplest() -> None:
+    code, out, err = invoke(
+        "solve", "--input-length", "1000", "--output-length", "1", "--max-kernel", "100000",
+        "--max-stride", "100000", "--max-dilation", "100000", columns=160,
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    assert "9,999,600,507 settings; the first 100 shown, simplest first" in words(out)
+    assert "Fix --stride, --kernel, --padding or --dilation to see others." in words(out)
+    assert "1000 − (999·(2 − 1) + 1) + 1 = 1" in out
+    code, out, _ = invoke(
+        "solve", "--input-length", "1000", "--output-length", "1", "--max-kernel", str(10**24),
+        "--max-stride", str(10**12), "--max-dilation", str(10**12), "--json",
+    )  # fmt: skip
+    data = json.loads(out)
+    assert code == 0
+    assert len(data["solutions"]) == 100
+    assert data["count"] > 10**24
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("1e38", "--max-macs 1e38"), ("1.5e20", "--max-macs 1.5e20"), ("2.5G", "--max-macs 2.5G"),
+     ("1234567", "--max-macs 1,234,567"), ("123456789012345678901", "--max-macs 1.23456789012345678901e20")],
+)  # fmt: skip
+def test_limits_are_shown_exactly_as_given(value: str, shown: str) -> None:
+    code, out, _ = invoke(
+        "plan", "--input-shape", "16x16x3", "--classes", "10", "--family", "plain", "--samples", "5",
+        "--max-macs", value, columns=160,
+    )  # fmt: skip
+    assert code == 0
+    assert f"Limits: {shown} (training memory" in words(out)
+
+
+@pytest.mark.parametrize(("value", "write"), [("0.5", "1 or more"), ("1.4", "1 or 2")])
+def test_a_fractional_parameter_count_is_refused(value: str, write: str) -> None:
+    code, _, err = invoke(
+        "plan", "--input-shape", "16x16x3", "--classes", "10", "--max-params", value
+    )
+    assert code == 2
+    assert err == (
+        f"error: --max-params: '{value}' is not a whole number; parameters and MACs are counted "
+        f"in whole numbers: write {write}\n"
+    )
+
+
+def test_a_plan_table_with_huge_widths_keeps_its_columns(write_spec: Callable[..., Path]) -> None:
+    wide = {"input": {"shape": [32, 32, 3]}, "classes": 10,
+            "families": {"plain": {"stages": [2], "width": [2**30], "width_factor": [1.5]}}}  # fmt: skip
+    code, out, _ = invoke("plan", write_spec(wide, name="wide.json"), "--top", "2")
+    assert code == 0
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert lines[2].split() == [
+        "#", "Network", "Stages", "Params", "MACs", "Train", "mem", "RF", "Final", "Front",
+    ]  # fmt: skip
+    assert "1.1G-1.6G" in out
+    assert "3.0e20   1.2e23    4.2e6 PB" in out

@@ -237,7 +237,7 @@ def test_partial_cuts_before_the_first_unsupported_layer(tmp_path: Path) -> None
 def test_settings_without_effect_on_the_plan_are_left_out_and_noted(tmp_path: Path) -> None:
     variance = {"module": "keras.initializers", "class_name": "VarianceScaling", "config": {}}
     model = functional(
-        conv("a", IN, kernel_initializer=variance, trainable=False),
+        conv("a", IN, kernel_initializer=variance),
         conv(
             "b", tensor("a"), kernel_initializer=variance, bias_constraint={"class_name": "NonNeg"}
         ),
@@ -245,7 +245,6 @@ def test_settings_without_effect_on_the_plan_are_left_out_and_noted(tmp_path: Pa
     )
     assert import_model(write_json(tmp_path, model)).notes == (
         "not kept (no effect on the plan): kernel_initializer (VarianceScaling) on 2 layers (a, b)",
-        "not kept (no effect on the plan): trainable=False on 1 layer (a)",
         "not kept (no effect on the plan): bias_constraint (NonNeg) on 1 layer (b)",
         "not kept (no effect on the plan): dtype policy 'mixed_float16' (plan with --dtype) on 1 layer (d)",
         "not kept (no effect on the plan): made_up (a Keras argument archplan does not know) on 1 layer (d)",

@@ -25,6 +25,11 @@ def keras_parameters(keras: ModuleType, layer_class: type[Layer]) -> dict[str, i
     return dict(inspect.signature(getattr(keras.layers, layer_class.keras_class)).parameters)
 
 
+def base_parameters(keras: ModuleType) -> dict[str, inspect.Parameter]:
+    """``keras.layers.Layer``'s own (``trainable``): every layer takes them as keywords."""
+    return dict(inspect.signature(keras.layers.Layer.__init__).parameters)
+
+
 @pytest.mark.parametrize("layer_class", LAYER_CLASSES, ids=lambda cls: cls.__name__)
 def test_required_arguments_lead_the_keras_signature(
     keras: ModuleType, layer_class: type[Layer]
@@ -37,7 +42,7 @@ def test_required_arguments_lead_the_keras_signature(
 @pytest.mark.parametrize("layer_class", LAYER_CLASSES, ids=lambda cls: cls.__name__)
 def test_every_default_is_keras_default(keras: ModuleType, layer_class: type[Layer]) -> None:
     """Keras' default, read as the spec reads a value (``strides=1`` is ``(1, 1)``), is the field's."""
-    parameters = keras_parameters(keras, layer_class)
+    parameters = base_parameters(keras) | keras_parameters(keras, layer_class)
     fields = layer_class.model_fields
     for name in argument_names(layer_class):
         field = fields[name]

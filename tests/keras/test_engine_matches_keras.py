@@ -213,6 +213,9 @@ skipped (only where Keras accepts: a spec both refuse is still a pass)."""
 WIRING = {"type", "name", "inputs"}
 """Fields that are not Keras arguments: the layer's type, its name, what it takes."""
 
+COMMON: dict[str, Strategy] = {"trainable": st.booleans()}
+"""Arguments every layer type has: a frozen layer's weights are all non-trainable."""
+
 NAMES = st.sampled_from(["a", "b", "c"])
 """Explicit names in chains, apart from Keras' automatic ones; two alike must be refused by both."""
 
@@ -223,7 +226,7 @@ def aliases(layer_class: type[Layer]) -> tuple[str, ...]:
 
 def layer_strategy(layer_class: type[Layer]) -> Strategy:
     """A raw layer dict: its type (any alias), required arguments and some optional ones."""
-    arguments = ARGUMENTS[layer_class.__name__]
+    arguments = {**ARGUMENTS[layer_class.__name__], **COMMON}
     fields = layer_class.model_fields
     given = ALWAYS_GIVEN.get(layer_class.__name__, set())
     required = {n: arguments[n] for n in arguments if fields[n].is_required() or n in given}
@@ -396,5 +399,5 @@ def test_every_layer_type_and_argument_has_a_strategy() -> None:
         f"give ARGUMENTS an entry for {registered - set(ARGUMENTS)}"
     )
     for cls in LAYER_CLASSES:
-        arguments = set(cls.model_fields) - WIRING
+        arguments = set(cls.model_fields) - WIRING - set(COMMON)
         assert set(ARGUMENTS[cls.__name__]) == arguments, f"{cls.__name__}: cover {arguments}"

@@ -34,7 +34,7 @@ BASE = {"input": {"shape": [32, 32, 3]}, "classes": 10}
          "plan.json: constraints.max_parms: unknown field 'max_parms' (did you mean 'max_params'?)"),
         ({"constraints": {"max_params": "1Q"}},
          "plan.json: constraints.max_params: '1Q' is not a count; write a number with an optional "
-         "K, M or G (thousands, millions, billions), e.g. 1M or 2.5G"),
+         "K, M or G (thousands, millions, billions), e.g. 1M, 2.5G or 1e12"),
         ({"constraints": {"max_memory": "64M"}},
          "plan.json: constraints.max_memory: '64M': say the unit in bytes, e.g. 64MB (1 KB = 1024 B)"),
         ({"constraints": {"final_size": [8, 2]}},

@@ -37,10 +37,10 @@ def test_byte_sizes_are_in_the_units_archplan_prints(text: str, expected: int) -
     ("parse", "text", "message"),
     [
         (parse_count, "1Q", "'1Q' is not a count; write a number with an optional K, M or G "
-                            "(thousands, millions, billions), e.g. 1M or 2.5G"),
+                            "(thousands, millions, billions), e.g. 1M, 2.5G or 1e12"),
         (parse_count, "0", "'0' is not above zero; a limit must be positive"),
         (parse_count, "-1M", "'-1M' is not a count; write a number with an optional K, M or G "
-                             "(thousands, millions, billions), e.g. 1M or 2.5G"),
+                             "(thousands, millions, billions), e.g. 1M, 2.5G or 1e12"),
         (parse_bytes, "64M", "'64M': say the unit in bytes, e.g. 64MB (1 KB = 1024 B)"),
         (parse_bytes, "1.5", "'1.5': say the unit in bytes, e.g. 1.5MB (1 KB = 1024 B)"),
         (parse_bytes, "lots", "'lots' is not a memory size; write a number with a unit B, KB, "
@@ -70,3 +70,28 @@ def test_ranges(text: str, expected: tuple[int, int | None]) -> None:
 @pytest.mark.parametrize("text", ["32x32x3", "32×32×3", "32,32,3", " 32 x 32 x 3 "])
 def test_input_shapes(text: str) -> None:
     assert parse_input_shape(text) == (32, 32, 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1e38", 10**38), (1e38, 10**38), ("1E6", 10**6), ("2.5e3K", 2_500_000),
+     ("123456789012345678901", 123456789012345678901), ("1.5K", 1500)],
+)  # fmt: skip
+def test_counts_are_exact_integers_however_large(text: str | float, expected: int) -> None:
+    assert parse_count(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("0.5", "'0.5' is not a whole number; parameters and MACs are counted in whole numbers: write 1 or more"),
+        (0.5, "'0.5' is not a whole number; parameters and MACs are counted in whole numbers: write 1 or more"),
+        ("1.4", "'1.4' is not a whole number; parameters and MACs are counted in whole numbers: write 1 or 2"),
+        ("1.0005K", "'1.0005K' is not a whole number; parameters and MACs are counted in whole numbers: write 1,000 or 1,001"),
+        ("1e99999", "'1e99999' is too large a number; write at most 1e10000"),
+    ],
+)  # fmt: skip
+def test_a_count_that_is_not_whole_is_refused_not_rounded(text: str | float, message: str) -> None:
+    with pytest.raises(QuantityError) as problem:
+        parse_count(text)
+    assert str(problem.value) == message

@@ -3,11 +3,13 @@ trace), the same settings give the same plan, and when nothing fits the nearest 
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rich.console import Console
 
 from archplan import parse_spec, trace_network
 from archplan.engine.memory import estimate_memory
@@ -15,8 +17,15 @@ from archplan.engine.trace import Trace
 from archplan.planner.choices import Objective
 from archplan.planner.constraints import Limits
 from archplan.planner.planfile import Overrides, Settings, parse_plan, resolve
-from archplan.planner.search import Candidate, SearchResult, search
+from archplan.planner.search import (
+    Candidate,
+    SearchInterruptedError,
+    SearchResult,
+    points_to_examine,
+    search,
+)
 from archplan.planner.written import spec_data
+from archplan.report.plan import search_progress
 from archplan.schema import load_spec
 from tests.conftest import SPECS
 
@@ -186,3 +195,35 @@ def test_an_outside_point_is_checked_before_it_is_built(family: str) -> None:
         evaluator.checked_point(FAMILIES[family], {"stages": 2})
     space = FAMILIES[family].space()
     assert evaluator.checked_point(FAMILIES[family], space.point(0)).family == family
+
+
+def test_a_search_tells_its_progress_and_stops_cleanly_on_ctrl_c() -> None:
+    settings = plan()
+    seen: list[tuple[int, int]] = []
+    search(settings, progress=lambda done, total: seen.append((done, total)))
+    total = points_to_examine(settings)
+    assert seen == [(done, total) for done in range(1, total + 1)]
+
+    def interrupt(done: int, total: int) -> None:
+        if done == 5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(SearchInterruptedError) as caught:
+        search(settings, progress=interrupt)
+    assert str(caught.value) == f"interrupted after 5 of {total:,} networks; nothing was written"
+    assert caught.value.exit_code == 130
+
+
+def test_a_long_search_draws_a_bar_with_the_time_left_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("archplan.report.plan.QUIET_SECONDS", 0.0)
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=100)
+    with search_progress(console) as progress:
+        assert progress is not None
+        progress(40, 100)
+    assert "searching" in screen.getvalue()
+    assert "40/100" in screen.getvalue()
+    with search_progress(Console(file=io.StringIO(), force_terminal=False)) as progress:
+        assert progress is None  # a pipe or a file gets no bar

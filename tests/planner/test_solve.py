@@ -9,7 +9,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archplan.planner.solve import Bounds, LayerKind, bounds_that_work, no_solution_hint, solve
+from archplan.planner.solve import (
+    SHOWN,
+    Bounds,
+    LayerKind,
+    Solution,
+    _length,
+    bounds_that_work,
+    no_solution_hint,
+    solve,
+    solve_some,
+)
 from archplan.rules.arith import transpose_length
 from tests.engine.test_properties import positions_by_enumeration
 
@@ -105,3 +115,60 @@ def test_the_nearest_bounds_that_have_an_answer(
     assert solve(size, target, LayerKind.conv, bounds) == []
     assert bounds_that_work(size, target, LayerKind.conv, bounds) == working
     assert solve(size, target, LayerKind.conv, working)
+
+
+def brute_force(size: int, target: int, kind: LayerKind, bounds: Bounds) -> list[Solution]:
+    """Every kernel tried, in solve's order: what solve did before it derived the kernels."""
+    found = []
+    for stride in bounds.strides():
+        for kernel in bounds.kernels():
+            for dilation in bounds.dilations(kind):
+                if stride > 1 and dilation > 1:
+                    continue
+                for padding in bounds.paddings():
+                    length = _length(kind, size, kernel, stride, dilation, padding)
+                    if length.value == target:
+                        found.append(Solution(kind, kernel, stride, padding, dilation, length))
+    return found
+
+
+OPTIONAL = st.none() | st.integers(1, 12)
+
+
+@given(
+    size=st.integers(1, 6) | st.integers(1, 60),  # small ones: bounds beyond them are one class
+    target=st.integers(1, 8) | st.integers(1, 130),
+    kind=st.sampled_from(list(LayerKind)),
+    bounds=st.builds(
+        Bounds,
+        max_kernel=st.integers(1, 25),
+        max_stride=st.integers(1, 12),
+        max_dilation=st.integers(1, 6),
+        kernel=OPTIONAL,
+        stride=OPTIONAL,
+        padding=st.none() | st.sampled_from(["valid", "same"]),
+        dilation=st.none() | st.integers(1, 4),
+    ),
+    limit=st.none() | st.integers(0, 30),
+)
+def test_derived_kernels_equal_trying_every_kernel(
+    size: int, target: int, kind: LayerKind, bounds: Bounds, limit: int | None
+) -> None:
+    expected = brute_force(size, target, kind, bounds)
+    solved = solve_some(size, target, kind, bounds, limit=limit)
+    assert solved.count == len(expected)
+    assert solved.solutions == expected[:limit]
+
+
+def test_a_million_kernels_strides_and_dilations_are_counted_not_tried() -> None:
+    bounds = Bounds(max_kernel=100_000, max_stride=100_000, max_dilation=100_000)
+    solved = solve_some(1000, 1, LayerKind.conv, bounds)
+    # valid, stride 1: d·(k − 1) = 999 (8 ways); stride s > 1: kernels 1001 − s .. 1000 (s ≤
+    # 1000, else all 1000); same: every kernel for each stride from 1000 on
+    valid = 8 + sum(min(stride, 1000) for stride in range(2, 100_001))
+    same = 100_000 * (100_000 - 999)
+    assert solved.count == valid + same
+    assert [(s.kernel, s.stride, s.dilation) for s in solved.solutions[:3]] == [
+        (2, 1, 999), (4, 1, 333), (10, 1, 111),
+    ]  # fmt: skip
+    assert len(solved.solutions) == SHOWN

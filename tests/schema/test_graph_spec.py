@@ -99,7 +99,7 @@ def test_inputs_is_the_graph_not_a_keras_argument() -> None:
     layer = parse_spec(
         chain({"type": "Concatenate", "inputs": ["input", "input"], "axis": 1})
     ).layers[0]
-    assert layer.keras_arguments() == {"axis": 1}
+    assert layer.keras_arguments() == {"trainable": True, "axis": 1}
     conv = parse_spec(chain({**CONV, "inputs": ["input"], "name": "c"})).layers[0]
     assert "inputs" not in conv.keras_arguments()
     assert "name" not in conv.keras_arguments()

@@ -115,3 +115,25 @@ def test_a_space_whose_networks_are_all_trained_ends_the_search(
         f"warning: stopped before 9 trials: every one of the {FEASIBLE} networks within the "
         "limits has been trained"
     )
+
+
+def test_a_trial_keras_could_not_evaluate_is_rejected_before_it_is_built(
+    small_plan: Path, tiny_cifar: Path, tmp_path: Path, builds: list[str]
+) -> None:
+    plan = json.loads(small_plan.read_text(encoding="utf-8"))
+    plan["fixed_layers"] = [{"type": "RandomCrop", "height": 28, "width": 28}]
+    plan["families"]["plain"]["stages"] = [1]
+    plan["families"]["plain"]["width"] = [8]  # two points: global pooling or Flatten
+    small_plan.write_text(json.dumps(plan), encoding="utf-8")
+    out = tmp_path / "study"
+    code, stdout, err = plan_train(small_plan, "--train", "--data", tiny_cifar, "--trials", "2",
+                                   "--out", out)  # fmt: skip
+    assert code == 0, stdout + err
+    trials = study_trials(f"sqlite:///{out / 'study.db'}", "small")
+    notes = {t.user_attrs["name"]: t.user_attrs.get("note", "") for t in trials}
+    flattened = [name for name in notes if "flatten" in name]
+    assert flattened, notes
+    for name in flattened:
+        assert notes[name].startswith("Keras cannot evaluate it: layers[0] ('random_crop'")
+        assert name not in builds
+    assert [name for name in builds if "gap" in name]  # the other trains as Keras would
