@@ -95,16 +95,22 @@ def _transpose_default(size: int, span: int, span_text: str, stride: int, paddin
     return Length(value, f"({size} − 1)·{stride} + {span_text} = {value}")
 
 
-def length_lines(height: Length, width: Length) -> tuple[str, ...]:
-    """One line for both axes when their arithmetic reads the same, else one line each."""
-    return axis_lines(height.text, width.text)
+AXIS_LETTERS: dict[int, tuple[str, ...]] = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+"""The spatial axes' letters by their number: length; height, width; depth, height, width."""
 
 
-def axis_lines(height: str, width: str) -> tuple[str, ...]:
-    """``('H, W: 32 − 3 + 1 = 30',)`` when both read the same, else ``('H: ...', 'W: ...')``."""
-    if height == width:
-        return (f"H, W: {height}",)
-    return (f"H: {height}", f"W: {width}")
+def length_lines(*lengths: Length) -> tuple[str, ...]:
+    """One line for all spatial axes when their arithmetic reads the same, else one line each."""
+    return axis_lines(*(length.text for length in lengths))
+
+
+def axis_lines(*texts: str) -> tuple[str, ...]:
+    """``('H, W: 32 − 3 + 1 = 30',)`` when every axis reads the same, else ``('H: ...', 'W: ...')``
+    (``L:`` for a sequence's one axis; ``D, H, W:`` for a volume's three)."""
+    letters = AXIS_LETTERS.get(len(texts), tuple(f"axis {n}" for n in range(1, len(texts) + 1)))
+    if len(set(texts)) == 1:
+        return (f"{', '.join(letters)}: {texts[0]}",)
+    return tuple(f"{letter}: {text}" for letter, text in zip(letters, texts, strict=True))
 
 
 def dotted(factors: tuple[int, ...] | list[int]) -> str:

@@ -159,7 +159,6 @@ UNSUPPORTED = [
     ("a Keras layer archplan lacks", layer("LSTM", "lstm", IN, units=4), "LSTM ×1 (lstm)"),
     ("a Keras class name in a custom module", layer("Dense", "d", IN, module="my_project", units=2),
      "Dense (a custom class, from my_project) ×1 (d)"),
-    ("channels first", conv("c", IN, data_format="channels_first"), "Conv2D(data_format='channels_first') ×1 (c)"),
     ("LoRA", layer("Dense", "d", IN, units=2, lora_rank=4), "Dense(lora_rank=4) ×1 (d)"),
     ("batch renormalisation", layer("BatchNormalization", "bn", IN, renorm=True), "BatchNormalization(renorm=True) ×1 (bn)"),
     ("a custom activation", conv("c", IN, activation={"class_name": "function", "config": "my_act"}),
