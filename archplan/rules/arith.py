@@ -105,12 +105,17 @@ def length_lines(*lengths: Length) -> tuple[str, ...]:
 
 
 def axis_lines(*texts: str) -> tuple[str, ...]:
-    """``('H, W: 32 − 3 + 1 = 30',)`` when every axis reads the same, else ``('H: ...', 'W: ...')``
-    (``L:`` for a sequence's one axis; ``D, H, W:`` for a volume's three)."""
+    """``('H, W: 32 − 3 + 1 = 30',)`` when every axis reads the same, else one line per run of
+    neighbouring axes that read alike (``('D: 16 (same)', 'H, W: 112 (same)')``); ``L:`` for a
+    sequence's one axis."""
     letters = AXIS_LETTERS.get(len(texts), tuple(f"axis {n}" for n in range(1, len(texts) + 1)))
-    if len(set(texts)) == 1:
-        return (f"{', '.join(letters)}: {texts[0]}",)
-    return tuple(f"{letter}: {text}" for letter, text in zip(letters, texts, strict=True))
+    runs: list[tuple[list[str], str]] = []
+    for letter, text in zip(letters, texts, strict=True):
+        if runs and runs[-1][1] == text:
+            runs[-1][0].append(letter)
+        else:
+            runs.append(([letter], text))
+    return tuple(f"{', '.join(names)}: {text}" for names, text in runs)
 
 
 def dotted(factors: tuple[int, ...] | list[int]) -> str:

@@ -109,6 +109,7 @@ def test_nd_layer_rule(
         ((8, 8, 8, 2), {"type": "Conv3D", "filters": 4, "kernel_size": 3}, ("D, H, W: 8 − 3 + 1 = 6",)),
         ((8, 9, 10, 2), {"type": "MaxPooling3D"}, ("D: ⌊(8 − 2) / 2⌋ + 1 = 4", "H: ⌊(9 − 2) / 2⌋ + 1 = 4", "W: ⌊(10 − 2) / 2⌋ + 1 = 5")),
         ((10, 2), {"type": "ZeroPadding1D", "padding": [3, 0]}, ("L: 3 + 10 + 0 = 13",)),
+        ((16, 112, 112, 3), {"type": "Conv3D", "filters": 1, "kernel_size": 3, "padding": "same"}, ("D: 16 (same)", "H, W: 112 (same)")),
     ],
 )  # fmt: skip
 def test_nd_arithmetic(
@@ -162,3 +163,20 @@ def test_nd_refusals_name_the_layer_the_shape_and_the_fix(
 )  # fmt: skip
 def test_nd_arguments_keras_refuses_are_refused(layer: dict[str, Any], message: str) -> None:
     assert message in refusal((8, 8, 3), layer)
+
+
+@pytest.mark.parametrize(
+    ("shape", "layers", "message"),
+    [
+        ((20, 2), [{"type": "Conv1D", "filters": 2, "kernel_size": 3, "name": "a"}, {"type": "Add", "inputs": ["input", "a"]}],
+         "gets (20, 2) from 'input' and (18, 2) from 'a': steps differs (20 vs 18); an element-wise merge needs equal sizes on every axis (or 1, repeated to match); use padding='same' on 'a'"),
+        ((4, 8, 8, 2), [{"type": "Conv3D", "filters": 2, "kernel_size": [3, 1, 1], "name": "a"}, {"type": "Add", "inputs": ["input", "a"]}],
+         "depth differs (4 vs 2); an element-wise merge needs equal sizes on every axis (or 1, repeated to match); use padding='same' on 'a'"),
+    ],
+)  # fmt: skip
+def test_merge_mismatches_of_sequences_and_volumes_name_the_axis(
+    shape: tuple[int, ...], layers: list[dict[str, Any]], message: str
+) -> None:
+    with pytest.raises(SpecError) as caught:
+        trace_network(parse_spec(chain(*layers, shape=shape)))
+    assert message in str(caught.value)
