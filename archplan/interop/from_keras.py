@@ -7,10 +7,12 @@ Each Keras argument goes one of three ways:
   (initializers, constraints, other regularizers, ``trainable``, a dtype policy, ...): left out,
   and :class:`Notes` reports it;
 - a setting that would change shapes or parameters and that archplan does not model
-  (``data_format="channels_first"``, ``renorm``, LoRA, quantization): the layer is unsupported.
+  (``data_format="channels_first"`` on a layer archplan models channels last only, ``renorm``,
+  LoRA, quantization): the layer is unsupported.
 
-Three layer classes of Keras Applications' own (not in ``keras.layers``) are read by class name
-from their configuration, as the spec layers that compute the same with the same weights:
+Three layer classes of Keras Applications' own (not in ``keras.layers``; from their module,
+``keras.src.applications.*``) are read by class name from their configuration, as the spec
+layers that compute the same with the same weights:
 
 - ConvNeXt's ``LayerScale`` (``x·γ``, one learnt γ per channel) is a ``DepthwiseConv2D`` with
   ``kernel_size=1`` and no bias: C weights, the same product per value;
@@ -63,6 +65,7 @@ MODELLED_ONLY_AS_DEFAULT: dict[str, Any] = {
     "rms_scaling": False,
     "lora_rank": None,
     "quantization_config": None,
+    "use_gate": False,
 }
 """Settings that change shapes or weights and that archplan models only at Keras' default."""
 DERIVED_DEFAULTS = {"strides": "pool_size"}
@@ -113,7 +116,7 @@ def convert(node: KerasNode, notes: Notes) -> dict[str, Any] | Unsupported:
     """The spec layer (a JSON dict without ``name`` and ``inputs``) for one Keras call."""
     if _is_operation(node):
         return _operation(node)
-    if node.class_name in APPLICATION_LAYERS and not _is_keras_layer(node):
+    if node.class_name in APPLICATION_LAYERS and _is_application_layer(node):
         return _application_layer(node)
     layer_class = KERAS_CLASSES.get(node.class_name)
     if layer_class is None or not _is_keras_layer(node):
@@ -196,7 +199,8 @@ def _merge_inputs(node: KerasNode, layer_class: type[Layer]) -> dict[str, Any]:
 def _wiring_problem(node: KerasNode, layer_class: type[Layer]) -> str | None:
     if any(not isinstance(operand, Tensor) and operand is not None for operand in node.operands):
         return f"{node.class_name} called on a constant"
-    if not layer_class.merges and len(node.inputs) != 1:
+    low, high = layer_class.input_count
+    if not layer_class.merges and not low <= len(node.inputs) <= high:
         return f"{node.class_name} called on {len(node.inputs)} tensors"
     if layer_class.merges and not node.inputs:
         return f"{node.class_name} called on no tensor"
@@ -294,6 +298,12 @@ def _is_keras_layer(node: KerasNode) -> bool:
             ("keras.layers.", "keras.src.layers", "tf_keras.layers", "tf_keras.src.layers")
         )
     )
+
+
+def _is_application_layer(node: KerasNode) -> bool:
+    """A layer class of Keras Applications' own (a user's class of that name may differ)."""
+    module = node.module or ""
+    return module.startswith(("keras.src.applications.", "keras.applications."))
 
 
 def _is_operation(node: KerasNode) -> bool:

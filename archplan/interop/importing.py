@@ -169,7 +169,10 @@ def _spec_layers(converted: Converted) -> list[dict[str, Any]]:
             layers.append({"type": "Rescaling", "name": scaled, "scale": scale,
                            "inputs": [inputs[index]]})  # fmt: skip
             inputs[index] = scaled
-        if inputs != [previous] or KERAS_CLASSES[result["type"]].merges:
+        layer_class = KERAS_CLASSES[result["type"]]
+        if inputs[:1] == inputs[1:] and layer_class.input_count[1] > 1:
+            inputs = inputs[:1]  # MultiHeadAttention(x, x): self-attention, one input
+        if inputs != [previous] or layer_class.merges:
             layer["inputs"] = inputs
         layers.append(layer)
         previous = node.name

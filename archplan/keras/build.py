@@ -56,7 +56,7 @@ def _apply(keras: Any, node: Node, inputs: list[Any], dtype: str | None = None) 
         keras_layer = getattr(keras.layers, layer.keras_class)(
             name=node.name, **layer.keras_arguments(), **policy
         )
-        return keras_layer(inputs if layer.merges else inputs[0])
+        return keras_layer(inputs) if layer.merges else keras_layer(*layer.call_inputs(inputs))
     except Exception as error:  # whatever Keras raises is its refusal
         raise KerasRefusalError(node.index, node.name, layer.keras_class, error) from error
 

@@ -24,6 +24,7 @@ from archplan.layers.base import BY_TYPE, REGISTERED, Inference, Layer, LayerSha
 
 FAMILIES: dict[str, tuple[str, ...]] = {
     "activations": ("Activation", "ReLU"),
+    "attention": ("Embedding", "MultiHeadAttention"),
     "augmentation": (
         "RandomFlip", "RandomTranslation", "RandomRotation", "RandomZoom", "RandomCrop",
     ),
@@ -40,7 +41,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "dropout": ("Dropout", "SpatialDropout2D"),
     "dropout_nd": ("SpatialDropout1D", "SpatialDropout3D"),
     "merging": ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"),
-    "normalization": ("BatchNormalization", "LayerNormalization"),
+    "normalization": ("BatchNormalization", "LayerNormalization", "GroupNormalization"),
     "pooling": ("MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D"),
     "pooling_nd": (
         "MaxPooling1D", "MaxPool1D", "MaxPooling3D", "MaxPool3D",

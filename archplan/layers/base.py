@@ -24,6 +24,8 @@ from archplan.rules.shapes import (
     split_channels,
 )
 
+T = TypeVar("T")
+
 
 class LayerShapeError(ValueError):
     """A layer cannot take the shape it receives; the message says why and what would fix it."""
@@ -72,6 +74,9 @@ class Layer(BaseModel):
     """The Keras class that realizes this spec (``type`` may be an alias of it)."""
     merges: ClassVar[bool] = False
     """True for merge layers (Add, Concatenate, ...): Keras calls them on a list of tensors."""
+    input_count: ClassVar[tuple[int, int]] = (1, 1)
+    """How many ``inputs`` a layer that is not a merge takes (MultiHeadAttention: 1 to 3, each
+    a tensor argument of its call: query, value, key)."""
     width_argument: ClassVar[str | None] = None
     """The argument that chooses the output's channels (``filters``, ``units``), if any."""
 
@@ -92,13 +97,24 @@ class Layer(BaseModel):
                 f"{self.keras_class} needs `inputs`: a list of the layers to merge, "
                 'e.g. "inputs": ["stem", "conv2d_1"]'
             )
-        if not self.merges and self.inputs is not None and len(self.inputs) != 1:
+        low, high = self.input_count
+        if not self.merges and self.inputs is not None and not low <= len(self.inputs) <= high:
             names = ", ".join(repr(name) for name in self.inputs)
+            if high > 1:
+                raise ValueError(
+                    f"inputs: {self.keras_class} takes {low} to {high} inputs, got "
+                    f"{len(self.inputs)} ({names})"
+                )
             raise ValueError(
                 f"inputs: {self.keras_class} takes one input, got {len(self.inputs)} ({names}); "
                 "merge them first (Add, Concatenate, ...) and name the merge"
             )
         return self
+
+    def call_inputs(self, inputs: list[T]) -> list[T]:
+        """The tensors Keras calls a one-input layer on, as positional arguments (a merge takes
+        the list as one argument instead); MultiHeadAttention passes query, value, key."""
+        return inputs[:1]
 
     def infer(self, input_shape: Shape) -> Inference:
         """Apply the layer's rules to ``input_shape`` (no batch axis); raise LayerShapeError."""

@@ -189,7 +189,7 @@ def test_what_archplan_does_not_model_is_listed(
 
 
 def test_each_unsupported_kind_is_counted_where_it_occurs(tmp_path: Path) -> None:
-    scale = "keras.src.applications.inception_resnet_v2"
+    scale = "my_project.layers"  # a class of that name outside Keras Applications is a custom one
     entries = [conv("c0", IN)]
     for index in range(6):
         entries.append(

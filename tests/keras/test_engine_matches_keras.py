@@ -27,6 +27,7 @@ from archplan.keras.crosscheck import CrossCheck, crosscheck
 from archplan.layers import LAYER_CLASSES, Layer, layer_types
 from archplan.layers.args import ACTIVATIONS
 from archplan.records.folder import spec_record
+from tests.engine.test_graph_keras import call
 
 pytestmark = pytest.mark.keras
 
@@ -193,6 +194,14 @@ ND_ARGUMENTS: dict[str, dict[str, Strategy]] = {
     "UpSampling3D": {"size": sizes(3, 1, 3), "data_format": DATA_FORMAT},
     "SpatialDropout1D": {"rate": RATE, "seed": SEED},
     "SpatialDropout3D": {"rate": RATE, "seed": SEED, "data_format": DATA_FORMAT},
+    "Embedding": {"input_dim": mostly(st.integers(1, 20), st.just(0)), "output_dim": mostly(st.integers(1, 6), st.just(0)),
+                  "mask_zero": st.booleans()},
+    "MultiHeadAttention": {"num_heads": mostly(st.integers(1, 3), st.just(0)), "key_dim": mostly(st.integers(1, 4), st.just(0)),
+                           "value_dim": st.none() | st.integers(1, 4), "dropout": st.floats(0.0, 0.5), "use_bias": st.booleans(),
+                           "output_shape": st.none() | st.integers(1, 5),
+                           "attention_axes": st.none() | st.integers(-2, 2) | st.lists(st.integers(1, 2), min_size=1, max_size=2)},
+    "GroupNormalization": {"groups": mostly(st.sampled_from([-1, 1, 2, 3, 4]), st.just(0)), "axis": st.integers(-4, 3),
+                           "epsilon": st.floats(1e-5, 0.1), "center": st.booleans(), "scale": st.booleans()},
     "Permute": {"dims": st.one_of(st.permutations([1, 2]), st.permutations([1, 2, 3]), st.permutations([1, 2, 3, 4]),
                                   st.lists(st.integers(0, 3), min_size=1, max_size=3))},
     "RepeatVector": {"n": mostly(st.integers(1, 4), st.just(0))},
@@ -365,7 +374,7 @@ def keras_verdict(keras: ModuleType, spec: dict[str, Any]) -> Any:
             arguments = {key: value for key, value in raw.items() if key not in ("type", "inputs")}
             layer = getattr(keras.layers, raw["type"])(**arguments)
             taken = [tensors[name] for name in raw.get("inputs", [previous])]
-            tensors[layer.name] = layer(taken if layer_types()[raw["type"]].merges else taken[0])
+            tensors[layer.name] = call(layer, layer_types()[raw["type"]].keras_class, taken)
             previous = layer.name
         return keras.Model(tensors["input"], tensors[previous])
     except Exception as error:  # whatever Keras raises is its refusal
