@@ -18,10 +18,8 @@ from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 from archplan.layers.base import MergeMismatchError, SlidingWindowLayer
-from archplan.rules.shapes import Shape, format_shape
+from archplan.rules.shapes import SPATIAL_NAMES, Shape, format_shape
 from archplan.schema.network import Node
-
-IMAGE_AXES = {-3: "height", -2: "width", -1: "channels"}
 
 
 class Step(NamedTuple):
@@ -55,9 +53,12 @@ def mismatch_message(
 
 
 def axis_label(axis: int, *shapes: Shape) -> str:
-    """``'height'`` for an image's axis -3; else ``'axis 2'`` as Keras counts (batch axis 0)."""
-    if all(len(shape) == 3 for shape in shapes):
-        return IMAGE_AXES[axis]
+    """``'height'`` for an image's axis -3 (``'steps'`` for a sequence's -2, ``'depth'`` for a
+    volume's -4); else ``'axis 2'`` as Keras counts (batch axis 0)."""
+    ranks = {len(shape) for shape in shapes}
+    if len(ranks) == 1 and (rank := ranks.pop()) - 1 in SPATIAL_NAMES:
+        names = (*SPATIAL_NAMES[rank - 1], "channels")
+        return names[rank + axis]
     return f"axis {max(len(shape) for shape in shapes) + axis + 1}"
 
 
@@ -128,10 +129,9 @@ def _origin(name: str, steps: Mapping[str, Step], found: Callable[[Step], bool])
 
 
 def _resizes(step: Step, axis: int) -> bool:
-    """True for a layer that changes the size of image ``axis`` (-3: height, -2: width)."""
-    shapes = (step.input_shape, step.output_shape)
-    if any(len(shape) != 3 for shape in shapes):
-        return True  # the image starts here: nothing before it to blame
+    """True for a layer that changes the size of spatial ``axis`` (-3: an image's height)."""
+    if len(step.input_shape) != len(step.output_shape):
+        return True  # the layout starts here: nothing before it to blame
     return step.input_shape[axis] != step.output_shape[axis]
 
 
@@ -140,4 +140,6 @@ def _same_would_give(step: Step, axis: int) -> int | None:
     layer = step.node.layer
     if not isinstance(layer, SlidingWindowLayer) or layer.padding != "valid":
         return None
-    return layer.same_length(step.input_shape[axis], axis + 3)
+    if layer.channels_first or len(step.input_shape) != layer.spatial_rank + 1:
+        return None
+    return layer.same_length(step.input_shape[axis], layer.spatial_rank + 1 + axis)

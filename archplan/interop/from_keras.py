@@ -8,7 +8,19 @@ Each Keras argument goes one of three ways:
   (initializers, constraints, other regularizers, a dtype policy, ...): left out,
   and :class:`Notes` reports it;
 - a setting that would change shapes or parameters and that archplan does not model
-  (``data_format="channels_first"``, ``renorm``, LoRA, quantization): the layer is unsupported.
+  (``data_format="channels_first"`` on a layer archplan models channels last only, ``renorm``,
+  LoRA, quantization): the layer is unsupported.
+
+Three layer classes of Keras Applications' own (not in ``keras.layers``; from their module,
+``keras.src.applications.*``) are read by class name from their configuration, as the spec
+layers that compute the same with the same weights:
+
+- ConvNeXt's ``LayerScale`` (``x·γ``, one learnt γ per channel) is a ``DepthwiseConv2D`` with
+  ``kernel_size=1`` and no bias: C weights, the same product per value;
+- ConvNeXt's ``StochasticDepth`` (drops whole samples of a residual branch while training) is a
+  ``Dropout`` of that rate with ``noise_shape=[None, 1, 1, 1]``, which is what it computes;
+- InceptionResNetV2's ``CustomScaleLayer`` (``x + scale·r``) is a ``Rescaling`` of ``r`` (named
+  after the layer, ``_scaled`` appended) and an ``Add``.
 
 Keras operations written into a functional model (``x + 3.0``, ``x * (1 / 6)`` in MobileNetV3)
 become the layers that compute the same: a constant added or multiplied is a ``Rescaling``; two
@@ -55,6 +67,7 @@ MODELLED_ONLY_AS_DEFAULT: dict[str, Any] = {
     "rms_scaling": False,
     "lora_rank": None,
     "quantization_config": None,
+    "use_gate": False,
 }
 """Settings that change shapes or weights and that archplan models only at Keras' default."""
 DERIVED_DEFAULTS = {"strides": "pool_size"}
@@ -107,6 +120,8 @@ def convert(node: KerasNode, notes: Notes) -> dict[str, Any] | Unsupported:
     """The spec layer (a JSON dict without ``name`` and ``inputs``) for one Keras call."""
     if _is_operation(node):
         return _operation(node)
+    if node.class_name in APPLICATION_LAYERS and _is_application_layer(node):
+        return _application_layer(node)
     layer_class = KERAS_CLASSES.get(node.class_name)
     if layer_class is None or not _is_keras_layer(node):
         return Unsupported(node, _unknown_class(node))
@@ -130,16 +145,46 @@ def convert(node: KerasNode, notes: Notes) -> dict[str, Any] | Unsupported:
     return _validated(node, layer_class, arguments)
 
 
+APPLICATION_LAYERS = frozenset({"LayerScale", "StochasticDepth", "CustomScaleLayer"})
+"""Keras Applications' own layer classes, read by class name (see the module's docstring)."""
+RESCALED = "rescaled_input"
+"""The key of a converted layer whose input (by index) is first rescaled: ``(index, scale)``."""
+
+
+def _application_layer(node: KerasNode) -> dict[str, Any] | Unsupported:
+    """LayerScale, StochasticDepth or CustomScaleLayer as the spec layers computing the same."""
+    config = node.config
+    kind = node.class_name
+    if kind == "LayerScale" and isinstance(config.get("projection_dim"), int):
+        layer_class = KERAS_CLASSES["DepthwiseConv2D"]
+        return _validated(
+            node, layer_class, {"kernel_size": 1, "use_bias": False}, "DepthwiseConv2D"
+        )
+    rate = config.get("drop_path_rate")
+    if kind == "StochasticDepth" and isinstance(rate, (int, float)):
+        arguments = {"rate": float(rate), "noise_shape": [None, 1, 1, 1]}  # one draw per sample
+        return _validated(node, KERAS_CLASSES["Dropout"], arguments, "Dropout")
+    scale = config.get("scale")
+    two = len(node.inputs) == len(node.operands) == 2
+    if kind == "CustomScaleLayer" and isinstance(scale, (int, float)) and two:
+        return {"type": "Add", RESCALED: (1, float(scale))}
+    return Unsupported(node, f"{kind} (a custom class, from {node.module})")
+
+
 def _validated(
-    node: KerasNode, layer_class: type[Layer], arguments: dict[str, Any]
+    node: KerasNode,
+    layer_class: type[Layer],
+    arguments: dict[str, Any],
+    type_name: str | None = None,
 ) -> dict[str, Any] | Unsupported:
     """The layer checked by the spec's own rules; a value archplan refuses makes it unsupported."""
     problem = _wiring_problem(node, layer_class)
     if problem:
         return Unsupported(node, problem)
+    kind = type_name or node.class_name
     try:
         layer = layer_class.model_validate_json(
-            json.dumps({"type": node.class_name, **arguments, **_merge_inputs(node, layer_class)})
+            json.dumps({"type": kind, **arguments, **_merge_inputs(node, layer_class)})
         )
     except ValidationError as error:
         first = error.errors()[0]
@@ -148,7 +193,7 @@ def _validated(
         if first["type"] in CHOICE_ERRORS:  # a choice Keras has and archplan does not model
             return Unsupported(node, f"{node.class_name}({where}: {message})".replace("(: ", "("))
         return Unsupported(node, f"{node.class_name}: {where}: {message}", invalid=True)
-    return {"type": node.class_name, **given_arguments(layer)}
+    return {"type": kind, **given_arguments(layer)}
 
 
 CHOICE_ERRORS = frozenset({"literal_error", "enum", "union_tag_invalid"})
@@ -172,7 +217,8 @@ def _merge_inputs(node: KerasNode, layer_class: type[Layer]) -> dict[str, Any]:
 def _wiring_problem(node: KerasNode, layer_class: type[Layer]) -> str | None:
     if any(not isinstance(operand, Tensor) and operand is not None for operand in node.operands):
         return f"{node.class_name} called on a constant"
-    if not layer_class.merges and len(node.inputs) != 1:
+    low, high = layer_class.input_count
+    if not layer_class.merges and not low <= len(node.inputs) <= high:
         return f"{node.class_name} called on {len(node.inputs)} tensors"
     if layer_class.merges and not node.inputs:
         return f"{node.class_name} called on no tensor"
@@ -270,6 +316,12 @@ def _is_keras_layer(node: KerasNode) -> bool:
             ("keras.layers.", "keras.src.layers", "tf_keras.layers", "tf_keras.src.layers")
         )
     )
+
+
+def _is_application_layer(node: KerasNode) -> bool:
+    """A layer class of Keras Applications' own (a user's class of that name may differ)."""
+    module = node.module or ""
+    return module.startswith(("keras.src.applications.", "keras.applications."))
 
 
 def _is_operation(node: KerasNode) -> bool:

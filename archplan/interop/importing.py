@@ -20,12 +20,7 @@ from archplan.engine.trace import Trace, trace_network
 from archplan.errors import ArchplanError, MismatchError, SpecError
 from archplan.interop.compiled import training_block
 from archplan.interop.files import read_model_config
-from archplan.interop.from_keras import (
-    KERAS_CLASSES,
-    Notes,
-    Unsupported,
-    convert,
-)
+from archplan.interop.from_keras import KERAS_CLASSES, RESCALED, Notes, Unsupported, convert
 from archplan.interop.graph import INPUT, KerasGraph, KerasNode, KerasShape, flatten, reaching
 from archplan.rules.shapes import Shape, format_shape
 from archplan.schema import Network, parse_spec
@@ -190,9 +185,18 @@ def _spec_layers(converted: Converted) -> list[dict[str, Any]]:
     for node, result in converted:
         assert not isinstance(result, Unsupported)  # cut or refused before
         layer = {"type": result["type"], "name": node.name}
-        layer.update({key: value for key, value in result.items() if key != "type"})
+        layer.update({key: value for key, value in result.items() if key not in ("type", RESCALED)})
         inputs = list(node.inputs)
-        if inputs != [previous] or KERAS_CLASSES[result["type"]].merges:
+        if RESCALED in result:  # x + scale·r: r rescaled first, by a layer of its own
+            index, scale = result[RESCALED]
+            scaled = f"{node.name}_scaled"
+            layers.append({"type": "Rescaling", "name": scaled, "scale": scale,
+                           "inputs": [inputs[index]]})  # fmt: skip
+            inputs[index] = scaled
+        layer_class = KERAS_CLASSES[result["type"]]
+        if inputs[:1] == inputs[1:] and layer_class.input_count[1] > 1:
+            inputs = inputs[:1]  # MultiHeadAttention(x, x): self-attention, one input
+        if inputs != [previous] or layer_class.merges:
             layer["inputs"] = inputs
         layers.append(layer)
         previous = node.name

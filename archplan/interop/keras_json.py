@@ -77,11 +77,11 @@ def _layer(node: Node) -> dict[str, Any]:
 def _called_layer(node: Node, shapes: dict[str, Shape]) -> dict[str, Any]:
     """A functional model's entry: the layer, and the tensors it is called on."""
     tensors = [_tensor(name, shapes[name]) for name in node.inputs]
-    argument: Any = tensors if node.layer.merges else tensors[0]
+    arguments: list[Any] = [tensors] if node.layer.merges else node.layer.call_inputs(tensors)
     return {
         **_layer(node),
         "name": node.name,
-        "inbound_nodes": [{"args": [argument], "kwargs": {}}],
+        "inbound_nodes": [{"args": arguments, "kwargs": {}}],
     }
 
 

@@ -10,7 +10,7 @@ def is_chain(nodes: list[Node]) -> bool:
     ``keras.Sequential`` builds."""
     previous = INPUT
     for node in nodes:
-        if node.layer.merges or node.inputs != (previous,):
+        if node.layer.merges or node.layer.input_count[1] > 1 or node.inputs != (previous,):
             return False
         previous = node.name
     return True

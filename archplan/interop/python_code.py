@@ -166,10 +166,12 @@ def _functional(network: Network, nodes: list[Node]) -> str:
             )
             continue
         operands = tuple(Code(variables[name]) for name in node.inputs)
-        taken: Expr = Items(operands) if node.layer.merges else operands[0]
-        lines.append(
-            statement(f"{variables[node.name]} = ", Call(_layer_call(node, namer), (taken,)))
+        taken: tuple[Expr, ...] = (
+            (Items(operands),)
+            if node.layer.merges
+            else tuple(node.layer.call_inputs(list(operands)))
         )
+        lines.append(statement(f"{variables[node.name]} = ", Call(_layer_call(node, namer), taken)))
     outputs = Keyword("name", literal(_model_name(network)))
     model = Call(Code("keras.Model"), (Code("inputs"), Code("outputs"), outputs))
     lines.append(statement("return ", model))

@@ -57,7 +57,7 @@ def _apply(keras: Any, node: Node, inputs: list[Any], dtype: str | None = None) 
             name=node.name, **layer.keras_arguments(), **policy
         )
         keras_layer.trainable = layer.trainable  # also where the class takes no such argument
-        return keras_layer(inputs if layer.merges else inputs[0])
+        return keras_layer(inputs) if layer.merges else keras_layer(*layer.call_inputs(inputs))
     except Exception as error:  # whatever Keras raises is its refusal
         raise KerasRefusalError(node.index, node.name, layer.keras_class, error) from error
 

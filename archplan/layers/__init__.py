@@ -7,7 +7,8 @@ equal to the classes themselves.
 
 Adding a layer type: write its class in the module of its family (decorated with ``@register``),
 with its costs in the :class:`Inference` it returns (``macs``, ``other_ops``, ``reach``), list its
-``type`` (and aliases) under its family here, and give it a row in the tests
+``type`` (and aliases) under its family here (a 1-D or 3-D class under the family's ``_nd``
+module, beside the rank-generic base it subclasses), and give it a row in the tests
 (tests/engine/test_costs.py refuses a type without a cost rule). The JSON Schema, the loader and
 the engine pick it up from there.
 """
@@ -23,6 +24,7 @@ from archplan.layers.base import BY_TYPE, REGISTERED, Inference, Layer, LayerSha
 
 FAMILIES: dict[str, tuple[str, ...]] = {
     "activations": ("Activation", "ReLU"),
+    "attention": ("Embedding", "MultiHeadAttention"),
     "augmentation": (
         "RandomFlip", "RandomTranslation", "RandomRotation", "RandomZoom", "RandomCrop",
     ),
@@ -30,16 +32,36 @@ FAMILIES: dict[str, tuple[str, ...]] = {
         "Conv2D", "Convolution2D", "DepthwiseConv2D", "SeparableConv2D", "SeparableConvolution2D",
         "Conv2DTranspose", "Convolution2DTranspose",
     ),
+    "conv_nd": (
+        "Conv1D", "Convolution1D", "Conv3D", "Convolution3D", "DepthwiseConv1D",
+        "SeparableConv1D", "SeparableConvolution1D", "Conv1DTranspose", "Convolution1DTranspose",
+        "Conv3DTranspose", "Convolution3DTranspose",
+    ),
     "core": ("Dense", "Flatten", "Identity"),
     "dropout": ("Dropout", "SpatialDropout2D"),
+    "dropout_nd": ("SpatialDropout1D", "SpatialDropout3D"),
     "merging": ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"),
-    "normalization": ("BatchNormalization", "LayerNormalization"),
+    "normalization": ("BatchNormalization", "LayerNormalization", "GroupNormalization"),
     "pooling": ("MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D"),
+    "pooling_nd": (
+        "MaxPooling1D", "MaxPool1D", "MaxPooling3D", "MaxPool3D",
+        "AveragePooling1D", "AvgPool1D", "AveragePooling3D", "AvgPool3D",
+    ),
     "global_pooling": (
         "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPooling2D", "GlobalMaxPool2D",
     ),
+    "global_pooling_nd": (
+        "GlobalAveragePooling1D", "GlobalAvgPool1D", "GlobalMaxPooling1D", "GlobalMaxPool1D",
+        "GlobalAveragePooling3D", "GlobalAvgPool3D", "GlobalMaxPooling3D", "GlobalMaxPool3D",
+    ),
     "preprocessing": ("Rescaling", "Normalization"),
-    "reshaping": ("ZeroPadding2D", "Cropping2D", "UpSampling2D", "Reshape"),
+    "reshaping": (
+        "ZeroPadding2D", "Cropping2D", "UpSampling2D", "Reshape", "Permute", "RepeatVector",
+    ),
+    "reshaping_nd": (
+        "ZeroPadding1D", "ZeroPadding3D", "Cropping1D", "Cropping3D", "UpSampling1D",
+        "UpSampling3D",
+    ),
 }  # fmt: skip
 """Each family module of this package and the ``type`` values (aliases included) it defines."""
 

@@ -25,6 +25,8 @@ from archplan.rules.shapes import Pair
 
 PositiveInt = Annotated[int, Field(gt=0)]
 Padding = Literal["valid", "same"]
+CausalPadding = Literal["valid", "same", "causal"]
+"""Conv1D's paddings: ``causal`` pads ``d·(k − 1)`` before the sequence only."""
 
 ACTIVATIONS: tuple[str, ...] = (
     "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "swish",
@@ -45,31 +47,56 @@ def int_items(value: object, count: int) -> tuple[int, ...] | None:
     return None
 
 
-def _pair_validator(minimum: int) -> Any:
-    """Build a validator turning ``n`` or ``[h, w]`` into ``(h, w)``, every item ``>= minimum``."""
+SIZE_NAMES: dict[int, str] = {1: "[length]", 2: "[height, width]", 3: "[depth, height, width]"}
+"""How a list of per-axis sizes reads, by the number of spatial axes (as Keras names them)."""
 
-    def to_pair(value: object) -> Pair:
-        expected = f"expected an integer >= {minimum} or a list [height, width] of them"
-        items = int_items(value, 2)
+
+def _sizes_validator(rank: int, minimum: int) -> Any:
+    """Build a validator turning ``n`` or a list of ``rank`` integers into a tuple, every item
+    ``>= minimum``: Keras' ``standardize_tuple``, one for every number of axes."""
+
+    def to_sizes(value: object) -> tuple[int, ...]:
+        expected = f"expected an integer >= {minimum} or a list {SIZE_NAMES[rank]} of them"
+        items = int_items(value, rank)
         if items is None or min(items) < minimum:
             raise ValueError(f"{expected}, got {value!r}")
-        return (items[0], items[1])
+        return items
 
-    return to_pair
+    return to_sizes
 
 
-def _pair_schema(minimum: int) -> dict[str, Any]:
+def _sizes_schema(rank: int, minimum: int) -> dict[str, Any]:
     item = {"type": "integer", "minimum": minimum}
-    return {"anyOf": [item, {"type": "array", "items": item, "minItems": 2, "maxItems": 2}]}
+    return {"anyOf": [item, {"type": "array", "items": item, "minItems": rank, "maxItems": rank}]}
 
 
-PositivePair = Annotated[Pair, BeforeValidator(_pair_validator(1)), WithJsonSchema(_pair_schema(1))]
+PositivePair = Annotated[
+    Pair, BeforeValidator(_sizes_validator(2, 1)), WithJsonSchema(_sizes_schema(2, 1))
+]
 """A size or stride: ``3`` or ``[3, 5]``, each >= 1."""
 
 NonNegativePair = Annotated[
-    Pair, BeforeValidator(_pair_validator(0)), WithJsonSchema(_pair_schema(0))
+    Pair, BeforeValidator(_sizes_validator(2, 0)), WithJsonSchema(_sizes_schema(2, 0))
 ]
 """An amount of padding or cropping: ``1`` or ``[1, 2]``, each >= 0."""
+
+PositiveSizes1 = Annotated[
+    tuple[int, ...], BeforeValidator(_sizes_validator(1, 1)), WithJsonSchema(_sizes_schema(1, 1))
+]
+"""A 1-D size or stride: ``3`` or ``[3]``."""
+PositiveSizes3 = Annotated[
+    tuple[int, ...], BeforeValidator(_sizes_validator(3, 1)), WithJsonSchema(_sizes_schema(3, 1))
+]
+"""A 3-D size or stride: ``3`` or ``[3, 3, 3]``, depth first."""
+NonNegativeSizes1 = Annotated[
+    tuple[int, ...], BeforeValidator(_sizes_validator(1, 0)), WithJsonSchema(_sizes_schema(1, 0))
+]
+NonNegativeSizes3 = Annotated[
+    tuple[int, ...], BeforeValidator(_sizes_validator(3, 0)), WithJsonSchema(_sizes_schema(3, 0))
+]
+
+DataFormat = Literal["channels_last", "channels_first"]
+"""Where the channels axis is: last (Keras' default, ``(height, width, channels)``) or first."""
 
 
 def _check_activation(value: str | None) -> str | None:

@@ -15,8 +15,16 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from archplan.layers.args import LayerName, LayerRefs, type_tags
-from archplan.rules.receptive import Reach
-from archplan.rules.shapes import Pair, Shape, format_shape
+from archplan.rules.receptive import Reach, Spread, Window
+from archplan.rules.shapes import (
+    Shape,
+    format_shape,
+    join_channels,
+    spatial_layout,
+    split_channels,
+)
+
+T = TypeVar("T")
 
 
 class LayerShapeError(ValueError):
@@ -69,6 +77,9 @@ class Layer(BaseModel):
     takes_trainable: ClassVar[bool] = True
     """False for a Keras class whose constructor has no ``trainable`` (SpatialDropout2D, which has
     no weights to freeze): the argument is then set on the built layer, never passed."""
+    input_count: ClassVar[tuple[int, int]] = (1, 1)
+    """How many ``inputs`` a layer that is not a merge takes (MultiHeadAttention: 1 to 3, each
+    a tensor argument of its call: query, value, key)."""
     width_argument: ClassVar[str | None] = None
     """The argument that chooses the output's channels (``filters``, ``units``), if any."""
 
@@ -94,13 +105,24 @@ class Layer(BaseModel):
                 f"{self.keras_class} needs `inputs`: a list of the layers to merge, "
                 'e.g. "inputs": ["stem", "conv2d_1"]'
             )
-        if not self.merges and self.inputs is not None and len(self.inputs) != 1:
+        low, high = self.input_count
+        if not self.merges and self.inputs is not None and not low <= len(self.inputs) <= high:
             names = ", ".join(repr(name) for name in self.inputs)
+            if high > 1:
+                raise ValueError(
+                    f"inputs: {self.keras_class} takes {low} to {high} inputs, got "
+                    f"{len(self.inputs)} ({names})"
+                )
             raise ValueError(
                 f"inputs: {self.keras_class} takes one input, got {len(self.inputs)} ({names}); "
                 "merge them first (Add, Concatenate, ...) and name the merge"
             )
         return self
+
+    def call_inputs(self, inputs: list[T]) -> list[T]:
+        """The tensors Keras calls a one-input layer on, as positional arguments (a merge takes
+        the list as one argument instead); MultiHeadAttention passes query, value, key."""
+        return inputs[:1]
 
     def infer(self, input_shape: Shape) -> Inference:
         """Apply the layer's rules to ``input_shape`` (no batch axis); raise LayerShapeError."""
@@ -141,8 +163,62 @@ class Layer(BaseModel):
         return _snake_case(cls.keras_class)
 
 
-class SlidingWindowLayer(Layer):
-    """A window sliding over height and width under Keras' ``padding``: convolutions, pooling.
+class SpatialLayer(Layer):
+    """A layer over ``spatial_rank`` spatial axes and channels: a sequence ``(steps, channels)``,
+    an image ``(height, width, channels)`` or a volume ``(depth, height, width, channels)``.
+
+    One class per Keras family holds the rules for every number of axes; each Keras class
+    (``Conv1D``, ``Conv2D``, ``Conv3D``) is a thin subclass that sets ``spatial_rank`` and the
+    sizes of its arguments, as Keras' own ``conv1d.py`` ... ``conv3d.py`` subclass ``BaseConv``.
+    Where Keras takes ``data_format``, ``'channels_first'`` puts the channels axis first.
+    """
+
+    spatial_rank: ClassVar[int] = 2
+    rank_hint: ClassVar[str | None] = None
+    """What to do instead when no variant of the layer takes the input's rank."""
+
+    @property
+    def channels_first(self) -> bool:
+        """True under ``data_format='channels_first'`` (only classes that take it declare it)."""
+        return getattr(self, "data_format", "channels_last") == "channels_first"
+
+    def split(self, input_shape: Shape) -> tuple[Shape, int]:
+        """The spatial sizes and channels of ``input_shape``; refuses a rank the layer cannot
+        take, naming the layer that could (Conv1D for a sequence, Conv2D for an image)."""
+        rank = self.spatial_rank
+        if len(input_shape) != rank + 1:
+            raise LayerShapeError(
+                f"{self.keras_class} expects an input of rank {rank + 1} "
+                f"{spatial_layout(rank, self.channels_first)}, got {format_shape(input_shape)}; "
+                f"{_rank_fix(self.keras_class, rank, len(input_shape), self.rank_hint)}"
+            )
+        return split_channels(input_shape, self.channels_first)
+
+    def join(self, spatial: Shape, channels: int) -> Shape:
+        """The output shape of ``spatial`` sizes and ``channels``, in the layer's data format."""
+        return join_channels(spatial, channels, self.channels_first)
+
+    def spatial_reach(self, reach: tuple[Window | Spread, ...]) -> Reach | None:
+        """The per-axis reach, or None (no rule) under channels_first: archplan's receptive
+        fields follow channels-last inputs only."""
+        return None if self.channels_first else reach
+
+
+def _rank_fix(keras_class: str, rank: int, input_rank: int, hint: str | None) -> str:
+    """What to do with an input of ``input_rank``: the same layer for that many axes, if Keras has
+    one (``Conv1D`` for a sequence), or a Reshape; Flatten's output needs a Reshape first."""
+    from archplan.layers import FAMILY_OF
+
+    kinds = {2: "a sequence", 3: "an image", 4: "a volume"}
+    sibling = keras_class.replace(f"{rank}D", f"{input_rank - 1}D")
+    reshape = f"Reshape it to {spatial_layout(rank)} first"
+    if input_rank in kinds and sibling != keras_class and sibling in FAMILY_OF:
+        return f"the input is {kinds[input_rank]}: use {sibling}, or {reshape}"
+    return hint or f"{reshape} (or start from such an input)"
+
+
+class SlidingWindowLayer(SpatialLayer):
+    """A window sliding over the spatial axes under Keras' ``padding``: convolutions, pooling.
 
     Under ``padding='same'`` such a layer keeps ``⌈D / s⌉`` positions whatever its window; the
     engine's hints ask :meth:`same_length` what a ``'valid'`` one would have given with it.
@@ -151,12 +227,12 @@ class SlidingWindowLayer(Layer):
     if TYPE_CHECKING:
         padding: str  # each subclass declares it, where Keras puts it among the arguments
 
-    def window_strides(self) -> Pair:
-        """The window's step along height and width."""
+    def window_strides(self) -> tuple[int, ...]:
+        """The window's step along each spatial axis."""
         raise NotImplementedError
 
     def same_length(self, size: int, axis: int) -> int:
-        """The positions ``padding='same'`` keeps along ``axis`` (0: height, 1: width)."""
+        """The positions ``padding='same'`` keeps along spatial ``axis`` (0: the first)."""
         return -(-size // self.window_strides()[axis])
 
 
@@ -193,9 +269,9 @@ def require_rank(input_shape: Shape, rank: int, layer: str, hint: str) -> None:
         )
 
 
-def check_positive(height: int, width: int, arithmetic: tuple[str, ...]) -> None:
+def check_positive(sizes: Shape, arithmetic: tuple[str, ...]) -> None:
     """Refuse a window that no longer fits, showing the arithmetic and the usual fixes."""
-    if height <= 0 or width <= 0:
+    if min(sizes) <= 0:
         raise LayerShapeError(
             f"the output would be empty ({'; '.join(arithmetic)}); use padding='same', "
             "a smaller kernel_size, pool_size or strides, or less downsampling before it"

@@ -1,13 +1,18 @@
-"""Convolution layer specs: Conv2D (grouped too), DepthwiseConv2D, SeparableConv2D, Conv2DTranspose.
+"""Convolution layer specs, for 1, 2 and 3 spatial axes: Conv (grouped too), DepthwiseConv,
+SeparableConv, ConvTranspose.
 
-Parameters, as Keras allocates them (C: input channels, k_h·k_w: the kernel):
+One class per Keras family holds the rules for every rank; ``Conv1D``, ``Conv2D`` and ``Conv3D``
+are thin subclasses that set the number of spatial axes and the sizes of their arguments, as
+Keras' own ``conv1d.py`` ... ``conv3d.py`` subclass its ``BaseConv``.
 
-- Conv2D: ``(k_h·k_w·C/groups + 1)·filters`` (each group's kernels see C/groups channels);
-- DepthwiseConv2D: ``(k_h·k_w + 1)·C·depth_multiplier`` (one kernel per channel, per multiplier);
-- SeparableConv2D: ``k_h·k_w·C·m + C·m·filters + filters`` (depthwise, then a 1×1 pointwise);
-- Conv2DTranspose: ``(k_h·k_w·C + 1)·filters``;
+Parameters, as Keras allocates them (C: input channels, ∏k: the kernel's taps over its axes):
 
-each ``+ 1`` / ``+ filters`` being the bias, absent with ``use_bias=false``. A Conv2D's
+- Conv: ``(∏k·C/groups + 1)·filters`` (each group's kernels see C/groups channels);
+- DepthwiseConv: ``(∏k + 1)·C·depth_multiplier`` (one kernel per channel, per multiplier);
+- SeparableConv: ``∏k·C·m + C·m·filters + filters`` (depthwise, then a pointwise convolution);
+- ConvTranspose: ``(∏k·C + 1)·filters``;
+
+each ``+ 1`` / ``+ filters`` being the bias, absent with ``use_bias=false``. A convolution's
 ``kernel_regularizer`` (an L1/L2 penalty on the loss) adds no parameters.
 """
 
@@ -20,6 +25,7 @@ from pydantic import model_validator
 
 from archplan.layers.args import (
     ActivationName,
+    DataFormat,
     KernelRegularizer,
     NonNegativePair,
     Padding,
@@ -29,22 +35,19 @@ from archplan.layers.args import (
 )
 from archplan.layers.base import (
     Inference,
-    Layer,
     LayerShapeError,
     SlidingWindowLayer,
+    SpatialLayer,
     check_positive,
     register,
-    require_rank,
 )
 from archplan.rules.arith import Length, conv_length, dotted, group, length_lines, transpose_length
 from archplan.rules.costs import pointwise_ops
-from archplan.rules.receptive import Reach, Spread, windows
-from archplan.rules.shapes import Pair, Shape
-
-RANK_HINT = "add a Reshape or start from an image input"
+from archplan.rules.receptive import Reach, Spread, Window, windows
+from archplan.rules.shapes import Shape
 
 
-def _refuse_strides_with_dilation(strides: Pair, dilation_rate: Pair) -> None:
+def _refuse_strides_with_dilation(strides: tuple[int, ...], dilation_rate: tuple[int, ...]) -> None:
     if max(strides) > 1 and max(dilation_rate) > 1:
         raise ValueError(
             f"strides > 1 cannot be combined with dilation_rate > 1 (Keras refuses it), "
@@ -57,31 +60,90 @@ class ConvArguments(Protocol):
     """The arguments every convolution here shares, as Keras' base convolution holds them."""
 
     @property
-    def kernel_size(self) -> Pair: ...
+    def kernel_size(self) -> tuple[int, ...]: ...
     @property
-    def strides(self) -> Pair: ...
+    def strides(self) -> tuple[int, ...]: ...
     @property
     def padding(self) -> str: ...
     @property
-    def dilation_rate(self) -> Pair: ...
+    def dilation_rate(self) -> tuple[int, ...]: ...
     @property
     def activation(self) -> str | None: ...
     @property
     def use_bias(self) -> bool: ...
 
 
-def _sliding_outputs(layer: str, conv: ConvArguments, input_shape: Shape) -> tuple[Length, Length]:
-    """Output height and width of a window sliding over an image; refuses an empty output."""
-    require_rank(input_shape, 3, layer, RANK_HINT)
-    out_h, out_w = (
-        conv_length(
-            input_shape[axis], conv.kernel_size[axis], conv.strides[axis],
-            conv.dilation_rate[axis], conv.padding,
+class _Convolution(SlidingWindowLayer):
+    """A convolution whose window steps by its ``strides`` over ``spatial_rank`` axes (each
+    Keras class declares the sizes of its arguments; the rules are the same for every rank)."""
+
+    if TYPE_CHECKING:
+        kernel_size: tuple[int, ...]
+        strides: tuple[int, ...]
+        dilation_rate: tuple[int, ...]
+        padding: str
+        activation: str | None
+        use_bias: bool
+
+    def window_strides(self) -> tuple[int, ...]:
+        return self.strides
+
+    def sliding_outputs(self, input_shape: Shape) -> tuple[Shape, int, tuple[Length, ...]]:
+        """The input's spatial sizes and channels, and the output length along each axis;
+        refuses an empty output. ``causal`` (Conv1D) keeps ``⌈D / s⌉`` as ``same`` does."""
+        sizes, channels = self.split(input_shape)
+        padding = "same" if self.padding == "causal" else self.padding
+        outs = tuple(
+            conv_length(size, kernel, stride, dilation, padding)
+            for size, kernel, stride, dilation in zip(
+                sizes, self.kernel_size, self.strides, self.dilation_rate, strict=True
+            )
         )
-        for axis in (0, 1)
-    )  # fmt: skip
-    check_positive(out_h.value, out_w.value, length_lines(out_h, out_w))
-    return out_h, out_w
+        if self.padding == "causal":
+            outs = tuple(Length(out.value, out.text.replace("same", "causal")) for out in outs)
+        check_positive(tuple(out.value for out in outs), length_lines(*outs))
+        return sizes, channels, outs
+
+    def window_reach(self, sizes: Shape, outs: Shape) -> Reach | None:
+        """Plain windows along each axis; ``causal`` pads ``d·(k − 1)`` before the input."""
+        if self.padding == "causal":
+            reach = tuple(
+                Window(kernel, stride, dilation, pad_before=dilation * (kernel - 1))
+                for kernel, stride, dilation in zip(
+                    self.kernel_size, self.strides, self.dilation_rate, strict=True
+                )
+            )
+        else:
+            reach = windows(
+                sizes, outs, self.kernel_size, self.strides, self.dilation_rate, self.padding
+            )
+        return self.spatial_reach(reach)
+
+    def window_inference(
+        self,
+        sizes: Shape,
+        outs: tuple[Length, ...],
+        channels: int,
+        *,
+        weights: tuple[int, str],
+        macs: int,
+        arithmetic: tuple[str, ...] | None = None,
+        reach: Reach | Literal[False] | None = False,
+    ) -> Inference:
+        """The output ``(*outs, channels)`` with its ``weights`` (count, formula) and ``macs``; by
+        default the arithmetic is the per-axis lengths and the reach plain windows."""
+        lengths = tuple(out.value for out in outs)
+        return Inference(
+            output_shape=self.join(lengths, channels),
+            trainable=weights[0],
+            param_formula=weights[1],
+            arithmetic=length_lines(*outs) if arithmetic is None else arithmetic,
+            macs=macs,
+            other_ops=pointwise_ops(
+                math.prod(lengths) * channels, bias=self.use_bias, activation=self.activation
+            ),
+            reach=self.window_reach(sizes, lengths) if reach is False else reach,
+        )
 
 
 def _kernel_weights(kernel: Shape, filters: int, use_bias: bool) -> tuple[int, str]:
@@ -92,36 +154,8 @@ def _kernel_weights(kernel: Shape, filters: int, use_bias: bool) -> tuple[int, s
     return weights, f"{dotted(kernel)}·{filters} = {group(weights)}"
 
 
-def _window_inference(
-    conv: ConvArguments,
-    input_shape: Shape,
-    outs: tuple[Length, Length],
-    channels: int,
-    *,
-    weights: tuple[int, str],
-    macs: int,
-    arithmetic: tuple[str, ...] | None = None,
-    reach: Reach | None = None,
-) -> Inference:
-    """A convolution's output ``(out_h, out_w, channels)`` with its ``weights`` (count, formula)
-    and ``macs``; by default the arithmetic is the per-axis lengths and the reach plain windows."""
-    out_h, out_w = outs
-    sizes = (out_h.value, out_w.value)
-    if reach is None:
-        reach = windows(
-            input_shape[:2], sizes, conv.kernel_size, conv.strides, conv.dilation_rate, conv.padding
-        )
-    return Inference(
-        output_shape=(*sizes, channels),
-        trainable=weights[0],
-        param_formula=weights[1],
-        arithmetic=length_lines(out_h, out_w) if arithmetic is None else arithmetic,
-        macs=macs,
-        other_ops=pointwise_ops(
-            math.prod(sizes) * channels, bias=conv.use_bias, activation=conv.activation
-        ),
-        reach=reach,
-    )
+def _sizes_text(sizes: tuple[int, ...]) -> str:
+    return "×".join(map(str, sizes))
 
 
 def _window_description(
@@ -129,51 +163,41 @@ def _window_description(
 ) -> str:
     """``'64 filters, 3×3, same, stride 2×2, relu, L2 0.0005'``: what shapes a window's output
     and what acts on it, briefly."""
-    parts = [*head, "×".join(map(str, conv.kernel_size)), conv.padding]
-    if conv.strides != (1, 1):
-        parts.append("stride " + "×".join(map(str, conv.strides)))
-    if conv.dilation_rate != (1, 1):
-        parts.append("dilation " + "×".join(map(str, conv.dilation_rate)))
+    ones = (1,) * len(conv.strides)
+    parts = [*head, _sizes_text(conv.kernel_size), conv.padding]
+    if conv.strides != ones:
+        parts.append("stride " + _sizes_text(conv.strides))
+    if conv.dilation_rate != ones:
+        parts.append("dilation " + _sizes_text(conv.dilation_rate))
     parts += extra
     parts += [conv.activation] if conv.activation else []
     parts += [] if conv.use_bias else ["no bias"]
     parts += [penalty.describe()] if penalty else []
+    parts += ["channels first"] if getattr(conv, "data_format", None) == "channels_first" else []
     return ", ".join(parts)
 
 
-class _Convolution(SlidingWindowLayer):
-    """A convolution whose window steps by its ``strides`` (each subclass declares its fields)."""
-
-    if TYPE_CHECKING:
-        strides: Pair
-
-    def window_strides(self) -> Pair:
-        return self.strides
-
-
-@register
-class Conv2D(_Convolution):
-    """A 2-D convolution: ``filters`` kernels of ``kernel_size`` slide over height and width.
+class _Conv(_Convolution):
+    """Keras' ``BaseConv``: ``filters`` kernels of ``kernel_size`` slide over the spatial axes.
 
     With ``groups`` > 1 the channels are split into groups convolved apart: each filter sees
     C/groups input channels, so weights and MACs are divided by ``groups``.
     """
 
-    keras_class = "Conv2D"
     width_argument = "filters"
-    type: Literal["Conv2D", "Convolution2D"]
     filters: PositiveInt
-    kernel_size: PositivePair
-    strides: PositivePair = (1, 1)
+    kernel_size: tuple[int, ...]
+    strides: tuple[int, ...]
     padding: Padding = "valid"
-    dilation_rate: PositivePair = (1, 1)
+    data_format: DataFormat = "channels_last"
+    dilation_rate: tuple[int, ...]
     groups: PositiveInt = 1
     activation: ActivationName = None
     use_bias: bool = True
     kernel_regularizer: KernelRegularizer | None = None
 
     @model_validator(mode="after")
-    def _keras_argument_rules(self) -> Conv2D:
+    def _keras_argument_rules(self) -> _Conv:
         _refuse_strides_with_dilation(self.strides, self.dilation_rate)
         if self.filters % self.groups:
             raise ValueError(
@@ -182,19 +206,19 @@ class Conv2D(_Convolution):
         return self
 
     def infer(self, input_shape: Shape) -> Inference:
-        require_rank(input_shape, 3, "Conv2D", RANK_HINT)
-        channels = input_shape[2]
+        sizes, channels = self.split(input_shape)
         if channels % self.groups:
             raise LayerShapeError(
                 f"its {channels} input channels are not divisible by groups={self.groups}; "
                 "choose groups that divides the channel count"
             )
-        outs = _sliding_outputs("Conv2D", self, input_shape)
+        sizes, channels, outs = self.sliding_outputs(input_shape)
         kernel = (*self.kernel_size, channels // self.groups)
-        return _window_inference(
-            self, input_shape, outs, self.filters,
+        positions = math.prod(out.value for out in outs)
+        return self.window_inference(
+            sizes, outs, self.filters,
             weights=_kernel_weights(kernel, self.filters, self.use_bias),
-            macs=math.prod(kernel) * self.filters * outs[0].value * outs[1].value,  # C/groups deep
+            macs=math.prod(kernel) * self.filters * positions,  # C/groups deep
         )  # fmt: skip
 
     def describe(self) -> str:
@@ -205,25 +229,33 @@ class Conv2D(_Convolution):
 
 
 @register
-class DepthwiseConv2D(_Convolution):
+class Conv2D(_Conv):
+    """A 2-D convolution: ``filters`` kernels of ``kernel_size`` slide over height and width."""
+
+    keras_class = "Conv2D"
+    type: Literal["Conv2D", "Convolution2D"]
+    kernel_size: PositivePair
+    strides: PositivePair = (1, 1)
+    dilation_rate: PositivePair = (1, 1)
+
+
+class _DepthwiseConv(_Convolution):
     """One kernel per input channel (``depth_multiplier`` of them): no mixing across channels.
 
     Keras 3 accepts strides > 1 together with dilation_rate > 1 here (unlike Conv2D).
     """
 
-    keras_class = "DepthwiseConv2D"
-    type: Literal["DepthwiseConv2D"]
-    kernel_size: PositivePair
-    strides: PositivePair = (1, 1)
+    kernel_size: tuple[int, ...]
+    strides: tuple[int, ...]
     padding: Padding = "valid"
     depth_multiplier: PositiveInt = 1
-    dilation_rate: PositivePair = (1, 1)
+    data_format: DataFormat = "channels_last"
+    dilation_rate: tuple[int, ...]
     activation: ActivationName = None
     use_bias: bool = True
 
     def infer(self, input_shape: Shape) -> Inference:
-        out_h, out_w = _sliding_outputs("DepthwiseConv2D", self, input_shape)
-        channels = input_shape[2]
+        sizes, channels, outs = self.sliding_outputs(input_shape)
         multiplied = (channels, self.depth_multiplier) if self.depth_multiplier > 1 else (channels,)
         out_channels = channels * self.depth_multiplier
         taps = math.prod(self.kernel_size)
@@ -232,14 +264,14 @@ class DepthwiseConv2D(_Convolution):
             formula = f"({dotted(self.kernel_size)} + 1)·{dotted(multiplied)} = {group(weights)}"
         else:
             formula = f"{dotted((*self.kernel_size, *multiplied))} = {group(weights)}"
-        arithmetic = length_lines(out_h, out_w)
+        arithmetic = length_lines(*outs)
         if self.depth_multiplier > 1:
             arithmetic += (f"channels: {dotted(multiplied)} = {out_channels}",)
-        return _window_inference(
-            self, input_shape, (out_h, out_w), out_channels,
+        return self.window_inference(
+            sizes, outs, out_channels,
             weights=(weights, formula),
             arithmetic=arithmetic,
-            macs=taps * out_channels * out_h.value * out_w.value,
+            macs=taps * out_channels * math.prod(out.value for out in outs),
         )  # fmt: skip
 
     def describe(self) -> str:
@@ -248,35 +280,43 @@ class DepthwiseConv2D(_Convolution):
 
 
 @register
-class SeparableConv2D(_Convolution):
-    """A depthwise convolution (``depth_multiplier`` kernels per channel), then a 1×1 convolution
-    to ``filters`` channels: far fewer weights and MACs than a Conv2D of the same kernel."""
+class DepthwiseConv2D(_DepthwiseConv):
+    """A depthwise convolution over height and width: one kernel per channel."""
 
-    keras_class = "SeparableConv2D"
-    width_argument = "filters"
-    type: Literal["SeparableConv2D", "SeparableConvolution2D"]
-    filters: PositiveInt
+    keras_class = "DepthwiseConv2D"
+    type: Literal["DepthwiseConv2D"]
     kernel_size: PositivePair
     strides: PositivePair = (1, 1)
-    padding: Padding = "valid"
     dilation_rate: PositivePair = (1, 1)
+
+
+class _SeparableConv(_Convolution):
+    """A depthwise convolution (``depth_multiplier`` kernels per channel), then a pointwise (size
+    1) convolution to ``filters`` channels: far fewer weights and MACs than a full convolution."""
+
+    width_argument = "filters"
+    filters: PositiveInt
+    kernel_size: tuple[int, ...]
+    strides: tuple[int, ...]
+    padding: Padding = "valid"
+    data_format: DataFormat = "channels_last"
+    dilation_rate: tuple[int, ...]
     depth_multiplier: PositiveInt = 1
     activation: ActivationName = None
     use_bias: bool = True
 
     def infer(self, input_shape: Shape) -> Inference:
-        out_h, out_w = _sliding_outputs("SeparableConv2D", self, input_shape)
-        channels = input_shape[2]
+        sizes, channels, outs = self.sliding_outputs(input_shape)
         multiplied = (channels, self.depth_multiplier) if self.depth_multiplier > 1 else (channels,)
         depthwise = math.prod(self.kernel_size) * math.prod(multiplied)
         pointwise = math.prod(multiplied) * self.filters
         weights = depthwise + pointwise + self.filters * self.use_bias
         terms = [dotted((*self.kernel_size, *multiplied)), dotted((*multiplied, self.filters))]
         terms += [str(self.filters)] if self.use_bias else []
-        return _window_inference(
-            self, input_shape, (out_h, out_w), self.filters,
+        return self.window_inference(
+            sizes, outs, self.filters,
             weights=(weights, f"{' + '.join(terms)} = {group(weights)}"),
-            macs=(depthwise + pointwise) * out_h.value * out_w.value,
+            macs=(depthwise + pointwise) * math.prod(out.value for out in outs),
         )  # fmt: skip
 
     def describe(self) -> str:
@@ -285,27 +325,38 @@ class SeparableConv2D(_Convolution):
 
 
 @register
-class Conv2DTranspose(Layer):
+class SeparableConv2D(_SeparableConv):
+    """A separable convolution over height and width (Xception's, MobileNet's building block)."""
+
+    keras_class = "SeparableConv2D"
+    type: Literal["SeparableConv2D", "SeparableConvolution2D"]
+    kernel_size: PositivePair
+    strides: PositivePair = (1, 1)
+    dilation_rate: PositivePair = (1, 1)
+
+
+class _ConvTranspose(SpatialLayer):
     """A transposed ("fractionally strided") convolution: each input value spreads a kernel over
     the output, ``strides`` apart, so the output grows (a learned upsampling, as in decoders)."""
 
-    keras_class = "Conv2DTranspose"
     width_argument = "filters"
-    type: Literal["Conv2DTranspose", "Convolution2DTranspose"]
     filters: PositiveInt
-    kernel_size: PositivePair
-    strides: PositivePair = (1, 1)
+    kernel_size: tuple[int, ...]
+    strides: tuple[int, ...]
     padding: Padding = "valid"
-    output_padding: NonNegativePair | None = None
-    dilation_rate: PositivePair = (1, 1)
+    output_padding: tuple[int, ...] | None = None
+    data_format: DataFormat = "channels_last"
+    dilation_rate: tuple[int, ...]
     activation: ActivationName = None
     use_bias: bool = True
 
     @model_validator(mode="after")
-    def _keras_argument_rules(self) -> Conv2DTranspose:
+    def _keras_argument_rules(self) -> _ConvTranspose:
         if self.output_padding is not None:
-            for axis in (0, 1):
-                if self.output_padding[axis] >= self.strides[axis]:
+            for axis, (extra, stride) in enumerate(
+                zip(self.output_padding, self.strides, strict=True)
+            ):
+                if extra >= stride:
                     raise ValueError(
                         f"output_padding must be smaller than strides on every axis (Keras "
                         f"refuses it), got output_padding={list(self.output_padding)} and "
@@ -331,31 +382,36 @@ class Conv2DTranspose(Layer):
                 )
 
     @property
-    def spans(self) -> Pair:
+    def spans(self) -> tuple[int, ...]:
         """Input positions one kernel covers per axis: ``d·(k − 1) + 1``."""
-        k_h, k_w = self.kernel_size
-        d_h, d_w = self.dilation_rate
-        return (d_h * (k_h - 1) + 1, d_w * (k_w - 1) + 1)
+        return tuple(
+            d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation_rate, strict=True)
+        )
 
     def infer(self, input_shape: Shape) -> Inference:
-        require_rank(input_shape, 3, "Conv2DTranspose", RANK_HINT)
-        height, width, channels = input_shape
-        padding = self.output_padding or (None, None)
-        out_h, out_w = (
+        sizes, channels = self.split(input_shape)
+        padding = self.output_padding or (None,) * self.spatial_rank
+        outs = tuple(
             transpose_length(
-                input_shape[axis], self.kernel_size[axis], self.strides[axis],
+                sizes[axis], self.kernel_size[axis], self.strides[axis],
                 self.dilation_rate[axis], self.padding, padding[axis],
             )
-            for axis in (0, 1)
+            for axis in range(self.spatial_rank)
         )  # fmt: skip
-        check_positive(out_h.value, out_w.value, length_lines(out_h, out_w))
+        lengths = tuple(out.value for out in outs)
+        check_positive(lengths, length_lines(*outs))
         kernel = (*self.kernel_size, channels)
-        return _window_inference(
-            self, input_shape, (out_h, out_w), self.filters,
-            weights=_kernel_weights(kernel, self.filters, self.use_bias),
-            macs=math.prod(kernel) * self.filters * height * width,  # every input value, every tap
-            reach=(self._spread(0), self._spread(1)),
-        )  # fmt: skip
+        return Inference(
+            output_shape=self.join(lengths, self.filters),
+            trainable=_kernel_weights(kernel, self.filters, self.use_bias)[0],
+            param_formula=_kernel_weights(kernel, self.filters, self.use_bias)[1],
+            arithmetic=length_lines(*outs),
+            macs=math.prod(kernel) * self.filters * math.prod(sizes),  # every input, every tap
+            other_ops=pointwise_ops(
+                math.prod(lengths) * self.filters, bias=self.use_bias, activation=self.activation
+            ),
+            reach=self.spatial_reach(tuple(self._spread(a) for a in range(self.spatial_rank))),
+        )
 
     def _spread(self, axis: int) -> Spread:
         """Output unit ``o`` reads the input units ``i`` with ``i·s ≤ o + crop ≤ i·s + K − 1``
@@ -373,5 +429,17 @@ class Conv2DTranspose(Layer):
     def describe(self) -> str:
         extra = []
         if self.output_padding is not None:
-            extra.append("output padding " + "×".join(map(str, self.output_padding)))
+            extra.append("output padding " + _sizes_text(self.output_padding))
         return _window_description(self, [f"{self.filters} filters"], extra)
+
+
+@register
+class Conv2DTranspose(_ConvTranspose):
+    """A transposed convolution over height and width (decoders, U-Nets, GANs)."""
+
+    keras_class = "Conv2DTranspose"
+    type: Literal["Conv2DTranspose", "Convolution2DTranspose"]
+    kernel_size: PositivePair
+    strides: PositivePair = (1, 1)
+    output_padding: NonNegativePair | None = None
+    dilation_rate: PositivePair = (1, 1)

@@ -1,4 +1,4 @@
-"""Dropout layer specs (Keras' regularization layers): Dropout and SpatialDropout2D.
+"""Dropout layer specs (Keras' regularization layers): Dropout and SpatialDropout1D/2D/3D.
 
 They zero values while training and pass their input on unchanged at inference: no weights, no
 MACs, the shape kept.
@@ -10,8 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field
 
-from archplan.layers.args import PositiveInt, as_tuple
-from archplan.layers.base import Inference, Layer, LayerShapeError, register, require_rank
+from archplan.layers.args import DataFormat, PositiveInt, as_tuple
+from archplan.layers.base import Inference, Layer, LayerShapeError, SpatialLayer, register
 from archplan.rules.receptive import POINTWISE
 from archplan.rules.shapes import Shape, format_shape
 
@@ -67,30 +67,36 @@ def _check_noise_shape(noise_shape: tuple[int | None, ...], input_shape: Shape) 
         )
 
 
-@register
-class SpatialDropout2D(Layer):
+class _SpatialDropout(SpatialLayer):
     """Zeroes whole feature maps (a fraction ``rate`` of the channels) while training.
 
-    Neighbouring pixels of a map are alike, so dropping single values (Dropout) barely regularises
-    a convolution's output; dropping whole channels does. The shape is unchanged, nothing is learnt.
+    Neighbouring positions of a map are alike, so dropping single values (Dropout) barely
+    regularises a convolution's output; dropping whole channels does. The shape is unchanged,
+    nothing is learnt. One class for every rank; the Keras classes are thin subclasses.
     """
 
-    keras_class = "SpatialDropout2D"
-    takes_trainable = False
-    type: Literal["SpatialDropout2D"]
+    rank_hint = "use Dropout on other ranks"
+    takes_trainable = False  # Keras' spatial dropouts take no trainable argument
     rate: Annotated[float, Field(ge=0.0, le=1.0)]
     seed: int | None = None
 
     def infer(self, input_shape: Shape) -> Inference:
-        require_rank(input_shape, 3, "SpatialDropout2D", "use Dropout on other ranks")
+        _, channels = self.split(input_shape)
         return Inference(
             output_shape=input_shape,
-            arithmetic=(
-                f"training: drops whole channels of {input_shape[-1]}; inference: identity",
-            ),
+            arithmetic=(f"training: drops whole channels of {channels}; inference: identity",),
             macs=0,
             reach=POINTWISE,
         )
 
     def describe(self) -> str:
         return f"rate {self.rate:g}"
+
+
+@register
+class SpatialDropout2D(_SpatialDropout):
+    """Drops whole channels of an image."""
+
+    keras_class = "SpatialDropout2D"
+    type: Literal["SpatialDropout2D"]
+    data_format: DataFormat = "channels_last"

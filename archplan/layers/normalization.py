@@ -1,9 +1,9 @@
-"""Normalisation layer specs: BatchNormalization (statistics over the batch, kept for inference)
-and LayerNormalization (statistics of each sample, computed at inference too).
+"""Normalisation layer specs: BatchNormalization (statistics over the batch, kept for inference),
+LayerNormalization and GroupNormalization (statistics of each sample, computed at inference too).
 
-LayerNormalization's work per value at inference, counted as other ops: 4 for the statistics
-(an add for the mean; a difference, a square and an add for the variance), 1 to normalise (the
-difference times 1/σ), and 1 each for the learnt scale and shift.
+LayerNormalization's (and GroupNormalization's) work per value at inference, counted as other
+ops: 4 for the statistics (an add for the mean; a difference, a square and an add for the
+variance), 1 to normalise (the difference times 1/σ), and 1 each for the learnt scale and shift.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from archplan.layers.args import as_tuple
 from archplan.layers.base import Inference, Layer, LayerShapeError, register
@@ -146,4 +146,61 @@ class LayerNormalization(Layer):
         parts = [] if self.axis == -1 else [f"axis {', '.join(map(str, self._axes))}"]
         parts += [] if self.center else ["no center"]
         parts += [] if self.scale else ["no scale"]
+        return ", ".join(parts)
+
+
+def _no_zero_groups(value: int) -> int:
+    if value == 0:
+        raise ValueError("groups must be a positive integer, or -1 for one group per channel")
+    return value
+
+
+@register
+class GroupNormalization(Layer):
+    """Normalises each sample over groups of channels (``groups`` of them, each C/groups
+    channels), every position of the group together, then learns a scale and shift per channel:
+    ``(center + scale)·C`` weights. ``groups=-1`` is one group per channel (instance
+    normalisation); ``groups=1`` normalises all channels together.
+
+    The statistics span every spatial position, so each output value depends on the whole input,
+    as after global pooling.
+    """
+
+    keras_class = "GroupNormalization"
+    type: Literal["GroupNormalization"]
+    groups: Annotated[int, Field(ge=-1), AfterValidator(_no_zero_groups)] = 32
+    axis: int = -1
+    epsilon: Annotated[float, Field(gt=0.0)] = 0.001
+    center: bool = True
+    scale: bool = True
+
+    def infer(self, input_shape: Shape) -> Inference:
+        (index,) = feature_axes((self.axis,), input_shape)
+        channels = input_shape[index]
+        groups = channels if self.groups == -1 else self.groups
+        if groups > channels or channels % groups:
+            raise LayerShapeError(
+                f"groups={self.groups} does not divide the {channels} channels of axis "
+                f"{self.axis} (Keras refuses it); choose groups that divides {channels}, or -1 "
+                "for one group per channel"
+            )
+        learned = self.center + self.scale
+        weights = learned * channels
+        values = math.prod(input_shape)
+        return Inference(
+            output_shape=input_shape,
+            trainable=weights,
+            param_formula=f"{learned}·{channels} = {group(weights)}" if learned else "0",
+            arithmetic=(
+                f"normalises each of {groups} groups of {channels // groups} channels over "
+                f"{group(values // groups)} values",
+            ),
+            macs=0,
+            other_ops=(LAYER_NORMALIZATION_OPS_PER_VALUE + learned) * values,
+            reach=GLOBAL if len(input_shape) > 1 else POINTWISE,
+        )
+
+    def describe(self) -> str:
+        parts = [f"{self.groups} groups" if self.groups != -1 else "one group per channel"]
+        parts += [] if self.axis == -1 else [f"axis {self.axis}"]
         return ", ".join(parts)

@@ -95,16 +95,27 @@ def _transpose_default(size: int, span: int, span_text: str, stride: int, paddin
     return Length(value, f"({size} − 1)·{stride} + {span_text} = {value}")
 
 
-def length_lines(height: Length, width: Length) -> tuple[str, ...]:
-    """One line for both axes when their arithmetic reads the same, else one line each."""
-    return axis_lines(height.text, width.text)
+AXIS_LETTERS: dict[int, tuple[str, ...]] = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+"""The spatial axes' letters by their number: length; height, width; depth, height, width."""
 
 
-def axis_lines(height: str, width: str) -> tuple[str, ...]:
-    """``('H, W: 32 − 3 + 1 = 30',)`` when both read the same, else ``('H: ...', 'W: ...')``."""
-    if height == width:
-        return (f"H, W: {height}",)
-    return (f"H: {height}", f"W: {width}")
+def length_lines(*lengths: Length) -> tuple[str, ...]:
+    """One line for all spatial axes when their arithmetic reads the same, else one line each."""
+    return axis_lines(*(length.text for length in lengths))
+
+
+def axis_lines(*texts: str) -> tuple[str, ...]:
+    """``('H, W: 32 − 3 + 1 = 30',)`` when every axis reads the same, else one line per run of
+    neighbouring axes that read alike (``('D: 16 (same)', 'H, W: 112 (same)')``); ``L:`` for a
+    sequence's one axis."""
+    letters = AXIS_LETTERS.get(len(texts), tuple(f"axis {n}" for n in range(1, len(texts) + 1)))
+    runs: list[tuple[list[str], str]] = []
+    for letter, text in zip(letters, texts, strict=True):
+        if runs and runs[-1][1] == text:
+            runs[-1][0].append(letter)
+        else:
+            runs.append(([letter], text))
+    return tuple(f"{', '.join(names)}: {text}" for names, text in runs)
 
 
 def dotted(factors: tuple[int, ...] | list[int]) -> str:

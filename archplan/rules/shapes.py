@@ -24,3 +24,27 @@ def parse_shape(text: str) -> Shape:
 def format_shape(shape: Sequence[int | None]) -> str:
     """``(32, 32, 3)`` → ``'(32, 32, 3)'``, and ``(10,)`` → ``'(10,)'``, as Keras prints shapes."""
     return str(tuple(shape))
+
+
+SPATIAL_NAMES: dict[int, tuple[str, ...]] = {
+    1: ("steps",), 2: ("height", "width"), 3: ("depth", "height", "width"),
+}  # fmt: skip
+"""The spatial axes' names by their number, as Keras' docstrings name them."""
+
+
+def spatial_layout(spatial_rank: int, channels_first: bool = False) -> str:
+    """``'(height, width, channels)'``: what a layer with ``spatial_rank`` axes takes."""
+    names = list(SPATIAL_NAMES[spatial_rank])
+    return "(" + ", ".join(["channels", *names] if channels_first else [*names, "channels"]) + ")"
+
+
+def split_channels(shape: Shape, channels_first: bool = False) -> tuple[Shape, int]:
+    """The spatial sizes and the channel count of ``shape``, channels last (or first)."""
+    if channels_first:
+        return shape[1:], shape[0]
+    return shape[:-1], shape[-1]
+
+
+def join_channels(spatial: Shape, channels: int, channels_first: bool = False) -> Shape:
+    """The shape of ``spatial`` sizes with ``channels``, channels last (or first)."""
+    return (channels, *spatial) if channels_first else (*spatial, channels)

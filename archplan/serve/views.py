@@ -244,6 +244,7 @@ STARTER_VALUES: dict[str, Any] = {
     "filters": 16, "kernel_size": 3, "units": 64, "activation": "relu", "rate": 0.25,
     "pool_size": 2, "target_shape": [-1], "scale": 0.00392156862745098, "height": 24,
     "width": 24, "factor": 0.1, "height_factor": 0.1, "width_factor": 0.1,
+    "input_dim": 1000, "output_dim": 64, "num_heads": 4, "key_dim": 32, "dims": [2, 1, 3], "n": 4,
 }  # fmt: skip
 """A value for each argument a new layer must have, so that an added layer starts out valid
 (a merge's ``inputs`` is left to the user: it names layers of their network)."""

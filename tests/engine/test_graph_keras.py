@@ -52,7 +52,7 @@ def keras_verdict(keras: ModuleType, spec: dict[str, Any]) -> Any:
             layer = getattr(keras.layers, raw["type"])(name=name, **arguments)
             taken = [tensors[n] for n in raw.get("inputs", [previous])]
             previous = name or layer.name
-            tensors[previous] = layer(taken if raw["type"] in MERGES else taken[0])
+            tensors[previous] = call(layer, raw["type"], taken)
         model = keras.Model(tensors["input"], tensors[previous])
     except Exception as error:  # whatever Keras raises is its refusal
         return error
@@ -82,11 +82,21 @@ def built_from_specs(keras: ModuleType, network: Network) -> Any:
             name=node.name, **node.layer.keras_arguments()
         )
         taken = [tensors[name] for name in node.inputs]
-        tensors[node.name] = layer(taken if node.layer.merges else taken[0])
+        tensors[node.name] = call(layer, node.layer.keras_class, taken)
     return keras.Model(tensors["input"], tensors[network.nodes()[-1].name])
 
 
 MERGES = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"}
+
+
+def call(layer: Any, kind: str, taken: list[Any]) -> Any:
+    """A merge on the list; MultiHeadAttention on (query, value[, key]), one input twice for
+    self-attention; any other layer on its one input."""
+    if kind in MERGES:
+        return layer(taken)
+    if kind == "MultiHeadAttention":
+        return layer(*(taken if len(taken) > 1 else taken * 2))
+    return layer(taken[0])
 
 
 def engine_verdict(spec: dict[str, Any]) -> Trace | SpecError:

@@ -14,6 +14,8 @@ from archplan import parse_spec, trace_network
 from archplan.layers import LAYER_CLASSES
 from tests.conftest import chain
 from tests.engine.conftest import trace_one
+from tests.engine.test_attention_layers import ATTENTION_CASES
+from tests.engine.test_nd_layers import ND_CASES
 
 CASES: list[tuple[str, tuple[int, ...], dict[str, Any], tuple[int, ...], int, int]] = [
     # id, input shape, layer, output shape, trainable, non-trainable
@@ -130,7 +132,8 @@ def test_layer_rule(
 
 
 def test_every_layer_type_has_a_table_row() -> None:
-    covered = {trace_one(case[1], case[2]).type for case in CASES}
+    rows = [case[1:3] for case in (*CASES, *ND_CASES, *ATTENTION_CASES)]
+    covered = {trace_one(shape, layer).type for shape, layer in rows}
     assert covered >= {cls.keras_class for cls in LAYER_CLASSES}
 
 

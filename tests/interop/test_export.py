@@ -285,7 +285,8 @@ def test_a_chain_exports_as_a_sequential_configuration() -> None:
         "module": "keras.layers",
         "class_name": "Conv2D",
         "config": {"name": "conv2d", "trainable": True, "filters": 16, "kernel_size": (5, 5), "strides": (1, 1),
-                   "padding": "valid", "dilation_rate": (1, 1), "groups": 1, "activation": "relu",
+                   "padding": "valid", "data_format": "channels_last", "dilation_rate": (1, 1), "groups": 1,
+                   "activation": "relu",
                    "use_bias": True, "kernel_regularizer": None},
         "registered_name": None,
     }  # fmt: skip

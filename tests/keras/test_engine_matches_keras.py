@@ -27,6 +27,7 @@ from archplan.keras.crosscheck import CrossCheck, crosscheck
 from archplan.layers import LAYER_CLASSES, Layer, layer_types
 from archplan.layers.args import ACTIVATIONS
 from archplan.records.folder import spec_record
+from tests.engine.test_graph_keras import call
 
 pytestmark = pytest.mark.keras
 
@@ -91,6 +92,11 @@ KERNEL_REGULARIZER = st.one_of(
 """Keras' own spellings only: this test hands the raw JSON to Keras, which refuses archplan's {"l2": ...}."""
 VALUES = st.one_of(st.floats(-2.0, 2.0), st.lists(st.floats(-2.0, 2.0), min_size=1, max_size=4))
 STATISTICS = st.one_of(st.floats(0.0, 2.0), st.lists(st.floats(0.0, 2.0), min_size=1, max_size=3))
+DATA_FORMAT = mostly(
+    st.sampled_from(["channels_last", "channels_last", "channels_first"]),
+    st.just("channels_middle"),
+)
+"""Where the channels axis is: mostly last, as Keras defaults to."""
 NEW_ARGUMENTS: dict[str, dict[str, Strategy]] = {
     "RandomFlip": {"mode": mostly(st.sampled_from(["horizontal", "vertical", "horizontal_and_vertical"]), st.just("horizontl")),
                    "seed": SEED},
@@ -100,7 +106,8 @@ NEW_ARGUMENTS: dict[str, dict[str, Strategy]] = {
     # 0 left out: Keras builds RandomCrop(0, w) and fails on the first call only (this test only builds).
     "RandomCrop": {"height": mostly(st.integers(1, 30), st.just(-1)),
                    "width": mostly(st.integers(1, 30), st.just(-1)), "seed": SEED},
-    "SpatialDropout2D": {"rate": mostly(st.floats(0.0, 1.0), st.sampled_from([-0.25, 1.5])), "seed": SEED},
+    "SpatialDropout2D": {"rate": mostly(st.floats(0.0, 1.0), st.sampled_from([-0.25, 1.5])), "seed": SEED,
+                         "data_format": DATA_FORMAT},
     "LayerNormalization": {
         "axis": st.one_of(st.integers(-5, 4), st.lists(st.integers(-5, 4), min_size=1, max_size=3)),
         "epsilon": st.floats(1e-5, 0.1),  # as BatchNormalization's: Keras accepts any
@@ -123,25 +130,106 @@ NEW_STRICTER = {
     "values and the channel axis has": "Keras builds Rescaling with a list that does not broadcast over the channels, and fails on the first call",
 }
 """Specs Keras builds and the engine refuses on purpose, for the issue 7 layers."""
+
+
+def sizes(rank: int, low: int, high: int) -> Strategy:
+    """A size along ``rank`` axes: ``3`` or a list of ``rank``, now and then zero or too short."""
+    good = st.one_of(
+        st.integers(low, high), st.lists(st.integers(low, high), min_size=rank, max_size=rank)
+    )
+    return mostly(
+        good,
+        st.one_of(
+            st.just(0), st.lists(st.integers(low, high), min_size=rank + 1, max_size=rank + 1)
+        ),
+    )
+
+
+def windowed(rank: int) -> dict[str, Strategy]:
+    return {
+        "kernel_size": sizes(rank, 1, 5),
+        "strides": sizes(rank, 1, 3),
+        "padding": PADDING,
+        "data_format": DATA_FORMAT,
+        "dilation_rate": sizes(rank, 1, 3),
+        "activation": ACTIVATION,
+        "use_bias": st.booleans(),
+    }
+
+
+def margins(rank: int) -> Strategy:
+    """Padding or cropping along ``rank`` axes: ``n``, ``[before, after]`` (1-D), one per axis."""
+    pair_ = st.lists(st.integers(0, 3), min_size=2, max_size=2)
+    if rank == 1:
+        return st.one_of(st.integers(0, 3), pair_)
+    return st.one_of(
+        st.integers(0, 3),
+        st.lists(st.one_of(st.integers(0, 3), pair_), min_size=rank, max_size=rank),
+    )
+
+
+FILTERS = mostly(st.integers(1, 8), st.integers(-1, 0))
+MULTIPLIER = mostly(st.integers(1, 3), st.just(0))
+RATE = mostly(st.floats(0.0, 1.0), st.sampled_from([-0.25, 1.5]))
+ND_ARGUMENTS: dict[str, dict[str, Strategy]] = {
+    "Conv1D": {"kernel_regularizer": KERNEL_REGULARIZER, **windowed(1), "filters": FILTERS,
+               "groups": mostly(st.integers(1, 4), st.just(0)),
+               "padding": st.sampled_from(["valid", "same", "causal"])},
+    "Conv3D": {"kernel_regularizer": KERNEL_REGULARIZER, **windowed(3), "filters": FILTERS,
+               "groups": mostly(st.integers(1, 2), st.just(0))},
+    "DepthwiseConv1D": {**windowed(1), "depth_multiplier": MULTIPLIER},
+    "SeparableConv1D": {**windowed(1), "filters": FILTERS, "depth_multiplier": MULTIPLIER},
+    "Conv1DTranspose": {**windowed(1), "filters": FILTERS, "output_padding": st.none() | sizes(1, 0, 2)},
+    "Conv3DTranspose": {**windowed(3), "filters": FILTERS, "output_padding": st.none() | sizes(3, 0, 2)},
+    **{f"{kind}Pooling{rank}D": {"pool_size": sizes(rank, 1, 4), "strides": st.none() | sizes(rank, 1, 3),
+                                  "padding": PADDING, "data_format": DATA_FORMAT}
+       for kind in ("Max", "Average") for rank in (1, 3)},
+    **{f"Global{kind}Pooling{rank}D": {"keepdims": st.booleans(), "data_format": DATA_FORMAT}
+       for kind in ("Max", "Average") for rank in (1, 3)},
+    "ZeroPadding1D": {"padding": margins(1), "data_format": DATA_FORMAT},
+    "ZeroPadding3D": {"padding": margins(3), "data_format": DATA_FORMAT},
+    "Cropping1D": {"cropping": margins(1)},
+    "Cropping3D": {"cropping": margins(3), "data_format": DATA_FORMAT},
+    "UpSampling1D": {"size": mostly(st.integers(1, 3), st.just(0))},
+    "UpSampling3D": {"size": sizes(3, 1, 3), "data_format": DATA_FORMAT},
+    "SpatialDropout1D": {"rate": RATE, "seed": SEED},
+    "SpatialDropout3D": {"rate": RATE, "seed": SEED, "data_format": DATA_FORMAT},
+    "Embedding": {"input_dim": mostly(st.integers(1, 20), st.just(0)), "output_dim": mostly(st.integers(1, 6), st.just(0)),
+                  "mask_zero": st.booleans()},
+    "MultiHeadAttention": {"num_heads": mostly(st.integers(1, 3), st.just(0)), "key_dim": mostly(st.integers(1, 4), st.just(0)),
+                           "value_dim": st.none() | st.integers(1, 4), "dropout": st.floats(0.0, 0.5), "use_bias": st.booleans(),
+                           "output_shape": st.none() | st.integers(1, 5),
+                           "attention_axes": st.none() | st.integers(-2, 2) | st.lists(st.integers(1, 2), min_size=1, max_size=2)},
+    "GroupNormalization": {"groups": mostly(st.sampled_from([-1, 1, 2, 3, 4]), st.just(0)), "axis": st.integers(-4, 3),
+                           "epsilon": st.floats(1e-5, 0.1), "center": st.booleans(), "scale": st.booleans()},
+    "Permute": {"dims": st.one_of(st.permutations([1, 2]), st.permutations([1, 2, 3]), st.permutations([1, 2, 3, 4]),
+                                  st.lists(st.integers(0, 3), min_size=1, max_size=3))},
+    "RepeatVector": {"n": mostly(st.integers(1, 4), st.just(0))},
+}  # fmt: skip
+"""The 1-D and 3-D layers, Permute and RepeatVector (issue 20), valid and invalid."""
 MERGE: dict[str, Strategy] = {}
 """Element-wise merges have no arguments; their inputs are wired by ``specs``."""
 
 ARGUMENTS: dict[str, dict[str, Strategy]] = {
     **NEW_ARGUMENTS,
+    **ND_ARGUMENTS,
     "Conv2D": {
         "kernel_regularizer": KERNEL_REGULARIZER,
         **WINDOWED,
+        "data_format": DATA_FORMAT,
         "filters": mostly(st.integers(1, 8), st.integers(-1, 0)),
         "groups": mostly(st.integers(1, 4), st.just(0)),
     },
-    "DepthwiseConv2D": {**WINDOWED, "depth_multiplier": mostly(st.integers(1, 3), st.just(0))},
+    "DepthwiseConv2D": {**WINDOWED, "data_format": DATA_FORMAT, "depth_multiplier": mostly(st.integers(1, 3), st.just(0))},
     "SeparableConv2D": {
         **WINDOWED,
+        "data_format": DATA_FORMAT,
         "filters": mostly(st.integers(1, 8), st.integers(-1, 0)),
         "depth_multiplier": mostly(st.integers(1, 3), st.just(0)),
     },
     "Conv2DTranspose": {
         **WINDOWED,
+        "data_format": DATA_FORMAT,
         "filters": mostly(st.integers(1, 8), st.integers(-1, 0)),
         "output_padding": st.none() | pair(0, 2),
     },
@@ -177,14 +265,15 @@ ARGUMENTS: dict[str, dict[str, Strategy]] = {
         "center": st.booleans(),
         "scale": st.booleans(),
     },
-    "MaxPooling2D": {"pool_size": window(1, 4), "strides": st.none() | window(1, 3), "padding": PADDING},
-    "AveragePooling2D": {"pool_size": window(1, 4), "strides": st.none() | window(1, 3), "padding": PADDING},
-    "GlobalAveragePooling2D": {"keepdims": st.booleans()},
-    "GlobalMaxPooling2D": {"keepdims": st.booleans()},
-    "ZeroPadding2D": {"padding": MARGINS},
-    "Cropping2D": {"cropping": MARGINS},
+    "MaxPooling2D": {"pool_size": window(1, 4), "strides": st.none() | window(1, 3), "padding": PADDING, "data_format": DATA_FORMAT},
+    "AveragePooling2D": {"pool_size": window(1, 4), "strides": st.none() | window(1, 3), "padding": PADDING, "data_format": DATA_FORMAT},
+    "GlobalAveragePooling2D": {"keepdims": st.booleans(), "data_format": DATA_FORMAT},
+    "GlobalMaxPooling2D": {"keepdims": st.booleans(), "data_format": DATA_FORMAT},
+    "ZeroPadding2D": {"padding": MARGINS, "data_format": DATA_FORMAT},
+    "Cropping2D": {"cropping": MARGINS, "data_format": DATA_FORMAT},
     "UpSampling2D": {
         "size": window(1, 3),
+        "data_format": DATA_FORMAT,
         "interpolation": st.sampled_from(["nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area"]),
     },
     "Reshape": {
@@ -245,10 +334,11 @@ SIDE = st.one_of(st.integers(1, 4), st.integers(5, 24), st.integers(5, 24))
 INPUT_SHAPES = st.one_of(
     *[st.tuples(SIDE, SIDE, st.integers(1, 6))] * 4,
     st.tuples(st.integers(1, 12)),
-    st.tuples(st.integers(1, 8), st.integers(1, 6)),
-    st.tuples(st.integers(1, 6), st.integers(1, 6), st.integers(1, 6), st.integers(1, 3)),
+    *[st.tuples(SIDE, st.integers(1, 6))] * 2,
+    *[st.tuples(st.integers(1, 9), st.integers(1, 9), st.integers(1, 9), st.integers(1, 3))] * 2,
 )
-"""Mostly images (height, width, channels, odd and non-square); also rank 1, 2 and 4."""
+"""Mostly images (height, width, channels, odd and non-square); sequences (rank 2) and volumes
+(rank 4) for the 1-D and 3-D layers; vectors (rank 1)."""
 
 
 @st.composite
@@ -287,7 +377,7 @@ def keras_verdict(keras: ModuleType, spec: dict[str, Any]) -> Any:
             arguments = {key: value for key, value in raw.items() if key not in ("type", "inputs")}
             layer = getattr(keras.layers, raw["type"])(**arguments)
             taken = [tensors[name] for name in raw.get("inputs", [previous])]
-            tensors[layer.name] = layer(taken if layer_types()[raw["type"]].merges else taken[0])
+            tensors[layer.name] = call(layer, layer_types()[raw["type"]].keras_class, taken)
             previous = layer.name
         return keras.Model(tensors["input"], tensors[previous])
     except Exception as error:  # whatever Keras raises is its refusal

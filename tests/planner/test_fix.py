@@ -58,6 +58,15 @@ IMPOSSIBLE: list[tuple[str, dict[str, Any], str | None]] = [
                                  {"type": "Concatenate", "inputs": ["input", "narrow"], "axis": 1},
                                  shape=(8, 8, 3)), None),
     ("graph-kernel-40", chain(STEM, {"type": "Conv2D", "filters": 4, "kernel_size": 40, "inputs": ["stem"]}), None),
+    ("conv1d-over-input", chain({"type": "Conv1D", "filters": 4, "kernel_size": 9}, shape=(5, 2)),
+     "layers[0] ('conv1d', Conv1D): kernel_size 9 → 1"),
+    ("conv3d-over-depth", chain({"type": "Conv3D", "filters": 4, "kernel_size": 5}, shape=(4, 8, 8, 2)),
+     "layers[0] ('conv3d', Conv3D): kernel_size 5×5×5 → 1"),
+    ("add-1d-valid", chain({"type": "Conv1D", "filters": 2, "kernel_size": 3, "name": "a"},
+                           {"type": "Add", "inputs": ["input", "a"]}, shape=(20, 2)),
+     "layers[0] ('a', Conv1D): padding 'valid' → 'same'"),
+    ("add-3d-strided", chain({"type": "MaxPooling3D", "name": "p"},
+                             {"type": "Concatenate", "inputs": ["input", "p"]}, shape=(4, 8, 8, 2)), None),
 ]  # fmt: skip
 """The impossible specs of tests/schema/test_bad_specs.py, tests/engine/test_graph.py and docs/planning.md,
 with the first fix expected where there is one a person would name (None: any that traces)."""
