@@ -1,6 +1,7 @@
-"""``export``: a spec as a standalone Keras script, or as the JSON ``model_from_json`` reads.
+"""``export``: a spec as a standalone Keras script, the JSON ``model_from_json`` reads, or a
+PyTorch script.
 
-Nothing is imported from Keras: the script and the configuration are written as text. The library
+Nothing is imported from Keras or torch: the script and the configuration are written as text. The library
 is imported inside the command, so ``archplan --help`` stays light.
 """
 
@@ -30,6 +31,7 @@ class ExportFormat(str, Enum):
 
     python = "python"
     keras_json = "keras-json"
+    torch = "torch"
 
 
 FormatOpt = Annotated[
@@ -37,7 +39,8 @@ FormatOpt = Annotated[
     typer.Option(
         "--format",
         help="python: a script with build_model(), compile and a CIFAR-10 main(); keras-json: "
-        "the model configuration keras.models.model_from_json reads.",
+        "the model configuration keras.models.model_from_json reads; torch: a PyTorch script "
+        "whose build_model() returns the same network as an nn.Module (channels first).",
     ),
 ]
 
@@ -50,9 +53,11 @@ def export(
     force: ForceOpt = False,
 ) -> None:
     """Write the spec as plain Keras: a readable script (Sequential for a chain, the functional
-    API for a graph) or the model's JSON configuration."""
+    API for a graph) or the model's JSON configuration; or as a PyTorch script (nn.Sequential
+    for a chain, an nn.Module with a forward for a graph)."""
     from archplan.interop.keras_json import keras_model_config
     from archplan.interop.python_code import fits_cifar10, python_script
+    from archplan.interop.torch_code import torch_script
 
     if output is not None:
         check_new_file(output, force=force)
@@ -66,6 +71,8 @@ def export(
                 "is exact, its main() needs your own data"
             )
             print_problem("warning", WARNING_STYLE, problem)
+    elif export_format is ExportFormat.torch:
+        text = torch_script(network, trace, source=str(spec))
     else:
         text = json.dumps(keras_model_config(network, trace), indent=2) + "\n"
     if output is None:
