@@ -1,8 +1,8 @@
 """``export``: a spec as a standalone Keras script, the JSON ``model_from_json`` reads, or a
 PyTorch script.
 
-Nothing is imported from Keras or torch: the script and the configuration are written as text. The library
-is imported inside the command, so ``archplan --help`` stays light.
+Nothing is imported from Keras or torch: the scripts and the configuration are written as text.
+The library is imported inside the command, so ``archplan --help`` stays light.
 """
 
 from __future__ import annotations

@@ -14,7 +14,6 @@ Arguments equal to Keras' defaults are left out, and so are layer names Keras wo
 from __future__ import annotations
 
 import json
-import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +23,6 @@ from archplan.interop.arguments import given_arguments, required_arguments
 from archplan.interop.layout import is_chain
 from archplan.interop.pysource import (
     INDENT,
-    WIDTH,
     Call,
     Code,
     Expr,

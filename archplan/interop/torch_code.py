@@ -28,7 +28,6 @@ from archplan.interop.pysource import (
     Call,
     Code,
     Expr,
-    Items,
     Keyword,
     comment,
     docstring_safe,
@@ -206,8 +205,8 @@ def _graph(network: Network, converted: list[tuple[Node, TorchLayer]]) -> str:
     for node, layer in converted:
         lines += _notes(node, layer, 2 * INDENT, said)
         lines.append(statement(f"self.{names[node.name]} = ", layer.module(), 2 * INDENT))
-    lines += ["", f"{pad}def forward(self, x):"]
     variables = _variables([node for node, _ in converted], names)
+    lines += ["", f"{pad}def forward(self, {variables[INPUT]}):"]
     for node, _ in converted:
         operands = ", ".join(variables[name] for name in node.inputs)
         lines.append(f"{pad * 2}{variables[node.name]} = self.{names[node.name]}({operands})")
@@ -265,20 +264,20 @@ def torch_layer(node: Node, row: LayerTrace) -> TorchLayer:
     converter = CONVERTERS.get(layer.keras_class)
     if converter is None:
         raise NoTorchEquivalentError(
-            f"layer {row.index} ({node.name!r}, {layer.keras_class}): PyTorch has no equivalent "
+            f"layers[{row.index}] ({node.name!r}, {layer.keras_class}): PyTorch has no equivalent "
             "that archplan can export; replace the layer or export --format python"
         )
     try:
         return converter(layer, row)
-    except _Refused as refused:
+    except _RefusedError as refused:
         raise NoTorchEquivalentError(
-            f"layer {row.index} ({node.name!r}, {layer.keras_class}): {refused}; PyTorch has no "
+            f"layers[{row.index}] ({node.name!r}, {layer.keras_class}): {refused}; PyTorch has no "
             "exact equivalent, so archplan does not export it (change the setting or export "
             "--format python)"
         ) from None
 
 
-class _Refused(Exception):
+class _RefusedError(Exception):
     """A setting with no exact PyTorch equivalent (the caller names the layer)."""
 
 
@@ -300,7 +299,7 @@ def _activation(name: str | None, rank: int) -> list[Expr]:
     if name in AXIS_ACTIVATIONS:
         return [_call(AXIS_ACTIVATIONS[name], _kw("dim", 1 if rank == 3 else -1))]
     if name not in ACTIVATION_MODULES:
-        raise _Refused(f"activation={name!r}")
+        raise _RefusedError(f"activation={name!r}")
     return [Code(ACTIVATION_MODULES[name])]
 
 
@@ -446,7 +445,7 @@ def _transpose(layer: Layer, row: LayerTrace) -> TorchLayer:
             extras.append(-excess)
             crops.append(0)
         else:
-            raise _Refused(f"an output of {row.output_shape[axis]} along axis {axis}")
+            raise _RefusedError(f"an output of {row.output_shape[axis]} along axis {axis}")
     arguments: list[Expr] = [
         literal(row.input_shape[2]),
         literal(layer.filters),
@@ -532,13 +531,13 @@ def _relu(layer: Layer, row: LayerTrace) -> TorchLayer:
         return TorchLayer((Code("nn.ReLU()"),))
     if threshold == 0 and slope == 0 and top == 6:
         return TorchLayer((Code("nn.ReLU6()"),))
-    if threshold == 0 and slope == 0 and top is not None:
+    if threshold == 0 and slope == 0 and top:
         return TorchLayer((_call("nn.Hardtanh", literal(0.0), literal(float(top))),))
     if threshold == 0 and top is None:
         return TorchLayer((_call("nn.LeakyReLU", literal(float(slope))),))
     if slope == 0 and top is None:
         return TorchLayer((_call("nn.Threshold", literal(float(threshold)), literal(0.0)),))
-    raise _Refused(f"max_value={top}, negative_slope={slope}, threshold={threshold} together")
+    raise _RefusedError(f"max_value={top}, negative_slope={slope}, threshold={threshold} together")
 
 
 def _dropout(layer: Layer, row: LayerTrace) -> TorchLayer:
@@ -546,7 +545,7 @@ def _dropout(layer: Layer, row: LayerTrace) -> TorchLayer:
 
     assert isinstance(layer, Dropout)
     if layer.noise_shape is not None:
-        raise _Refused("noise_shape")
+        raise _RefusedError("noise_shape")
     return TorchLayer((_call("nn.Dropout", literal(layer.rate)),))
 
 
@@ -563,9 +562,11 @@ def _batch_norm(layer: Layer, row: LayerTrace) -> TorchLayer:
     assert isinstance(layer, BatchNormalization)
     rank = len(row.input_shape)
     if torch_axis(layer.axis, rank) != 1 or rank not in (1, 3):
-        raise _Refused(f"axis={layer.axis} on an input of rank {rank}")
+        raise _RefusedError(f"axis={layer.axis} on an input of rank {rank}")
     if layer.center != layer.scale:
-        raise _Refused(f"center={layer.center} with scale={layer.scale} (PyTorch's affine is both)")
+        raise _RefusedError(
+            f"center={layer.center} with scale={layer.scale} (PyTorch's affine is both)"
+        )
     kind = "nn.BatchNorm2d" if rank == 3 else "nn.BatchNorm1d"
     arguments: list[Expr] = [
         literal(row.input_shape[-1]),
@@ -585,9 +586,9 @@ def _layer_norm(layer: Layer, row: LayerTrace) -> TorchLayer:
     rank = len(row.input_shape)
     axes = layer.axis if isinstance(layer.axis, tuple) else (layer.axis,)
     if [axis if axis < 0 else axis - rank - 1 for axis in axes] != [-1]:
-        raise _Refused(f"axis={layer.axis} (PyTorch normalises the last axes)")
+        raise _RefusedError(f"axis={layer.axis} (PyTorch normalises the last axes)")
     if layer.center and not layer.scale:
-        raise _Refused("center=True with scale=False")
+        raise _RefusedError("center=True with scale=False")
     arguments: list[Expr] = [literal(row.input_shape[-1]), _kw("eps", layer.epsilon)]
     if not layer.scale:
         arguments.append(_kw("elementwise_affine", False))
@@ -617,8 +618,8 @@ def _pooling(layer: Layer, row: LayerTrace) -> TorchLayer:
         before = [_call("nn.ConstantPad2d", before[0].arguments[0], Code('float("-inf")'))]
         notes = [*notes[:1], "Padded with -inf, which a maximum never takes, as Keras does."]
     elif before:
-        notes = [*notes[:1], "Keras averages the border windows over the pixels inside "
-                 "only; these count the padded zeros (shapes and counts are the same)."]  # fmt: skip
+        border = "Keras averages border windows over the pixels inside only; these count the "
+        notes = [*notes[:1], border + "padded zeros (shapes and counts are the same)."]
     return TorchLayer((*before, _call(kind, *arguments)), tuple(notes))
 
 
@@ -626,7 +627,8 @@ def _global_pooling(layer: Layer, row: LayerTrace) -> TorchLayer:
     from archplan.layers.global_pooling import GlobalMaxPooling2D, _GlobalPooling2D
 
     assert isinstance(layer, _GlobalPooling2D)
-    kind = "nn.AdaptiveMaxPool2d" if isinstance(layer, GlobalMaxPooling2D) else "nn.AdaptiveAvgPool2d"
+    maximum = isinstance(layer, GlobalMaxPooling2D)
+    kind = "nn.AdaptiveMaxPool2d" if maximum else "nn.AdaptiveAvgPool2d"
     modules: list[Expr] = [_call(kind, literal(1))]
     if not layer.keepdims:
         modules.append(Code("nn.Flatten()"))
@@ -658,7 +660,7 @@ def _upsampling(layer: Layer, row: LayerTrace) -> TorchLayer:
     assert isinstance(layer, UpSampling2D)
     mode = UPSAMPLING_MODES.get(layer.interpolation)
     if mode is None:
-        raise _Refused(f"interpolation={layer.interpolation!r}")
+        raise _RefusedError(f"interpolation={layer.interpolation!r}")
     arguments: list[Expr] = [Keyword("scale_factor", _pair(layer.size))]
     if mode != "nearest":
         arguments += [_kw("mode", mode), _kw("align_corners", False)]
@@ -686,7 +688,8 @@ def _merge(layer: Layer, row: LayerTrace) -> TorchLayer:
     if isinstance(layer, Concatenate):
         dim = torch_axis(layer.axis, len(row.input_shape))
         return TorchLayer((_call(name, _kw("dim", dim)),), (), frozenset({name}))
-    return TorchLayer((_call(name),), (), frozenset({name}))
+    helpers = {name, "keras_broadcast"}
+    return TorchLayer((_call(name),), (), frozenset(helpers))
 
 
 def _values(values: float | tuple[float, ...], rank: int) -> Expr:
@@ -710,7 +713,7 @@ def _normalization(layer: Layer, row: LayerTrace) -> TorchLayer:
 
     assert isinstance(layer, Normalization)
     if layer.axis not in (-1, (-1,), len(row.input_shape), (len(row.input_shape),)):
-        raise _Refused(f"axis={layer.axis}")
+        raise _RefusedError(f"axis={layer.axis}")
     channels = row.input_shape[-1]
     arguments: list[Expr] = [literal(channels)]
     notes = []
@@ -742,8 +745,7 @@ def _random_crop(layer: Layer, row: LayerTrace) -> TorchLayer:
     assert isinstance(layer, RandomCrop)
     return TorchLayer(
         (_call("RandomCrop", literal(layer.height), literal(layer.width)),),
-        ("A random crop while training; in eval() the central crop (Keras resizes to the "
-         "largest window of that aspect ratio, then crops: same shape).",),
+        ("Training only, as Keras' RandomCrop; in eval() it resizes the central window.",),
         frozenset({"RandomCrop"}),
     )
 
@@ -820,18 +822,29 @@ class ToChannelsFirst(nn.Module):
     def forward(self, x):
         return x.movedim(-1, 1)
 ''',
+    "keras_broadcast": '''\
+def keras_broadcast(inputs):
+    """The inputs broadcast to one shape as Keras does, channels-last: a lower-rank input lines
+    up with an image's last axes (its width and channels), not PyTorch's (height, width)."""
+    rank = max(x.dim() for x in inputs)
+    if rank != 4 or all(x.dim() == rank for x in inputs):
+        return torch.broadcast_tensors(*inputs)
+    last = [x.movedim(1, -1) if x.dim() == 4 else x for x in inputs]
+    return [x.movedim(-1, 1) for x in torch.broadcast_tensors(*last)]
+''',
     "Add": '''\
 class Add(nn.Module):
     """The sum of its inputs (Keras' Add layer)."""
 
     def forward(self, *inputs):
-        return torch.stack(inputs).sum(0)
+        return torch.stack(keras_broadcast(inputs)).sum(0)
 ''',
     "Subtract": '''\
 class Subtract(nn.Module):
     """The first input minus the second (Keras' Subtract layer)."""
 
     def forward(self, first, second):
+        first, second = keras_broadcast((first, second))
         return first - second
 ''',
     "Multiply": '''\
@@ -839,28 +852,28 @@ class Multiply(nn.Module):
     """The product of its inputs (Keras' Multiply layer)."""
 
     def forward(self, *inputs):
-        return torch.stack(inputs).prod(0)
+        return torch.stack(keras_broadcast(inputs)).prod(0)
 ''',
     "Average": '''\
 class Average(nn.Module):
     """The mean of its inputs (Keras' Average layer)."""
 
     def forward(self, *inputs):
-        return torch.stack(inputs).mean(0)
+        return torch.stack(keras_broadcast(inputs)).mean(0)
 ''',
     "Maximum": '''\
 class Maximum(nn.Module):
     """The element-wise maximum of its inputs (Keras' Maximum layer)."""
 
     def forward(self, *inputs):
-        return torch.stack(inputs).amax(0)
+        return torch.stack(keras_broadcast(inputs)).amax(0)
 ''',
     "Minimum": '''\
 class Minimum(nn.Module):
     """The element-wise minimum of its inputs (Keras' Minimum layer)."""
 
     def forward(self, *inputs):
-        return torch.stack(inputs).amin(0)
+        return torch.stack(keras_broadcast(inputs)).amin(0)
 ''',
     "Concatenate": '''\
 class Concatenate(nn.Module):
@@ -944,7 +957,8 @@ class RandomFlip(nn.Module):
 ''',
     "RandomCrop": '''\
 class RandomCrop(nn.Module):
-    """A height × width crop: at a random place while training, the central one in eval()."""
+    """A height × width crop at a random place while training (Keras' RandomCrop); in eval(),
+    or when the image is smaller, the largest central window of that aspect ratio, resized."""
 
     def __init__(self, height, width):
         super().__init__()
@@ -952,12 +966,17 @@ class RandomCrop(nn.Module):
 
     def forward(self, x):
         rows, columns = x.shape[2] - self.height, x.shape[3] - self.width
-        if self.training:
+        if self.training and rows >= 0 and columns >= 0:
             top = int(torch.randint(rows + 1, ()))
             left = int(torch.randint(columns + 1, ()))
-        else:
-            top, left = rows // 2, columns // 2
-        return x[:, :, top : top + self.height, left : left + self.width]
+            return x[:, :, top : top + self.height, left : left + self.width]
+        scale = min(x.shape[2] / self.height, x.shape[3] / self.width)
+        kept_rows = max(1, round(self.height * scale))
+        kept_columns = max(1, round(self.width * scale))
+        top, left = (x.shape[2] - kept_rows) // 2, (x.shape[3] - kept_columns) // 2
+        window = x[:, :, top : top + kept_rows, left : left + kept_columns]
+        size = (self.height, self.width)
+        return nn.functional.interpolate(window, size=size, mode="bilinear", align_corners=False)
 ''',
 }
 HELPER_ORDER = list(HELPERS)

@@ -61,6 +61,4 @@ def measure_children(model: nn.Module, input_shape: tuple[int, ...]) -> list[Mea
     finally:
         for handle in handles:
             handle.remove()
-    return [
-        Measured(name, shapes[name], *weights(child)) for name, child in model.named_children()
-    ]
+    return [Measured(name, shapes[name], *weights(child)) for name, child in model.named_children()]
