@@ -1,0 +1,54 @@
+"""``archplan import model.py:build_model``: a PyTorch model as a spec, checked against PyTorch.
+
+The file is run and the callable called (as any PyTorch tool must, to have the model); its graph
+is read by torch.fx (:mod:`archplan.pytorch.reading`) and turned into a spec by the same import
+that reads Keras models. Every imported layer's output shape and weights are compared with what
+PyTorch recorded on one forward pass on zeros: the spec is only returned when all agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from archplan.errors import ArchplanError
+from archplan.interop.importing import Imported, import_graph
+from archplan.pytorch.measure import weights
+from archplan.pytorch.reading import load_callable, read_graph
+from archplan.rules.shapes import Shape
+
+FLATTEN_NOTE = (
+    "PyTorch flattens an image channels-first, archplan (as Keras) channels-last: the same "
+    "shapes and weight counts, the values in another order"
+)
+
+
+def import_torch(reference: str, *, input_shape: Shape | None, partial: bool = False) -> Imported:
+    """The spec of the module ``reference`` (``FILE.py:CALLABLE``) returns, traced at
+    ``input_shape`` (archplan's channels-last shape, the model is given ``(1, C, H, W)``)."""
+    if input_shape is None:
+        raise ArchplanError(
+            f"{reference}: a PyTorch module does not say what size of input it takes; give it "
+            "channels last, e.g. --input-shape 224,224,3 (the model is given (1, 3, 224, 224))"
+        )
+    model = load_callable(reference)
+    graph, params, read_notes = read_graph(model, input_shape)
+    imported = import_graph(
+        graph,
+        source=reference,
+        description=f"Imported from {reference} (PyTorch)",
+        partial=partial,
+        input_shape=input_shape,
+        framework="PyTorch",
+        recorded_params=params,
+    )
+    notes = [*imported.notes, *read_notes]
+    if any(row.type == "Flatten" and len(row.input_shape) == 3 and row.input_shape[:2] != (1, 1)
+           for row in imported.trace.layers):  # fmt: skip
+        notes.append(FLATTEN_NOTE)
+    total = sum(weights(model.module))
+    if imported.cut is None and total != imported.trace.total_params:
+        notes.append(
+            f"{total - imported.trace.total_params:,} weights of the module are in no layer its "
+            "forward calls: the spec leaves them out"
+        )
+    return replace(imported, notes=tuple(notes))
