@@ -28,9 +28,10 @@ $(VENV)/.core: pyproject.toml | $(BIN)/python
 	@$(INSTALL_DOT)
 	touch $@
 
-# Everything the tests use: Keras (TensorFlow backend), Pillow, matplotlib, pytest, hypothesis, linters.
+# Everything the tests use: Keras (TensorFlow backend), PyTorch and torchvision (a CUDA build of
+# about 5.5 GB that runs on the CPU), Pillow, matplotlib, pytest, hypothesis, linters.
 $(VENV)/.dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[keras,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[keras,dev,torch]"
 	@$(INSTALL_DOT)
 	@$(INSTALL_POSTGRES)
 	touch $@ $(VENV)/.core
@@ -45,8 +46,9 @@ test: $(VENV)/.dev  ## the whole test suite, then the linters (code, import laye
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-test-applications: $(VENV)/.dev  ## every Keras Application, imported and compared with Keras (~5 min)
-	$(BIN)/python -m pytest -m applications tests/interop/test_applications.py tests/test_examples.py
+test-applications: $(VENV)/.dev  ## every Keras Application and torchvision model, imported and checked
+	$(BIN)/python -m pytest -m applications tests/interop/test_applications.py \
+		tests/pytorch/test_torchvision.py tests/test_examples.py
 
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/trace_speed.py
