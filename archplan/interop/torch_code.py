@@ -688,8 +688,11 @@ def _merge(layer: Layer, row: LayerTrace) -> TorchLayer:
     if isinstance(layer, Concatenate):
         dim = torch_axis(layer.axis, len(row.input_shape))
         return TorchLayer((_call(name, _kw("dim", dim)),), (), frozenset({name}))
-    helpers = {name, "keras_broadcast"}
-    return TorchLayer((_call(name),), (), frozenset(helpers))
+    ranks = [len(shape) for shape in row.input_shapes]
+    images = tuple(i for i, rank in enumerate(ranks) if rank == 3) if len(set(ranks)) > 1 else ()
+    arguments = (literal(images),) if images else ()
+    notes = ("Keras broadcasts channels-last: the images are joined so.",) if images else ()
+    return TorchLayer((_call(name, *arguments),), notes, frozenset({"Merge", name}))
 
 
 def _values(values: float | tuple[float, ...], rank: int) -> Expr:
@@ -822,58 +825,70 @@ class ToChannelsFirst(nn.Module):
     def forward(self, x):
         return x.movedim(-1, 1)
 ''',
-    "keras_broadcast": '''\
-def keras_broadcast(inputs):
-    """The inputs broadcast to one shape as Keras does, channels-last: a lower-rank input lines
-    up with an image's last axes (its width and channels), not PyTorch's (height, width)."""
-    rank = max(x.dim() for x in inputs)
-    if rank != 4 or all(x.dim() == rank for x in inputs):
-        return torch.broadcast_tensors(*inputs)
-    last = [x.movedim(1, -1) if x.dim() == 4 else x for x in inputs]
-    return [x.movedim(-1, 1) for x in torch.broadcast_tensors(*last)]
-''',
-    "Add": '''\
-class Add(nn.Module):
-    """The sum of its inputs (Keras' Add layer)."""
+    "Merge": '''\
+class Merge(nn.Module):
+    """Keras' merge layers (Add, Multiply, ...): the inputs joined value by value, pair by pair.
+    Keras broadcasts channels-last: where a lower-rank input meets an image, the images listed
+    in ``images`` are joined channels-last, then moved back."""
+
+    def __init__(self, images=()):
+        super().__init__()
+        self.images = images
+
+    def join(self, first, second):
+        raise NotImplementedError
 
     def forward(self, *inputs):
-        return torch.stack(keras_broadcast(inputs)).sum(0)
+        inputs = [x.movedim(1, -1) if i in self.images else x for i, x in enumerate(inputs)]
+        result = inputs[0]
+        for x in inputs[1:]:
+            result = self.join(result, x)
+        return result.movedim(-1, 1) if self.images else result
+''',
+    "Add": '''\
+class Add(Merge):
+    """The sum of its inputs (Keras' Add layer)."""
+
+    def join(self, first, second):
+        return first + second
 ''',
     "Subtract": '''\
-class Subtract(nn.Module):
+class Subtract(Merge):
     """The first input minus the second (Keras' Subtract layer)."""
 
-    def forward(self, first, second):
-        first, second = keras_broadcast((first, second))
+    def join(self, first, second):
         return first - second
 ''',
     "Multiply": '''\
-class Multiply(nn.Module):
+class Multiply(Merge):
     """The product of its inputs (Keras' Multiply layer)."""
 
-    def forward(self, *inputs):
-        return torch.stack(keras_broadcast(inputs)).prod(0)
+    def join(self, first, second):
+        return first * second
 ''',
     "Average": '''\
-class Average(nn.Module):
+class Average(Merge):
     """The mean of its inputs (Keras' Average layer)."""
 
     def forward(self, *inputs):
-        return torch.stack(keras_broadcast(inputs)).mean(0)
+        return super().forward(*inputs) / len(inputs)
+
+    def join(self, first, second):
+        return first + second
 ''',
     "Maximum": '''\
-class Maximum(nn.Module):
+class Maximum(Merge):
     """The element-wise maximum of its inputs (Keras' Maximum layer)."""
 
-    def forward(self, *inputs):
-        return torch.stack(keras_broadcast(inputs)).amax(0)
+    def join(self, first, second):
+        return torch.maximum(first, second)
 ''',
     "Minimum": '''\
-class Minimum(nn.Module):
+class Minimum(Merge):
     """The element-wise minimum of its inputs (Keras' Minimum layer)."""
 
-    def forward(self, *inputs):
-        return torch.stack(keras_broadcast(inputs)).amin(0)
+    def join(self, first, second):
+        return torch.minimum(first, second)
 ''',
     "Concatenate": '''\
 class Concatenate(nn.Module):

@@ -16,11 +16,6 @@ from archplan.pytorch.measure import weights
 from archplan.pytorch.reading import load_callable, read_graph
 from archplan.rules.shapes import Shape
 
-FLATTEN_NOTE = (
-    "PyTorch flattens an image channels-first, archplan (as Keras) channels-last: the same "
-    "shapes and weight counts, the values in another order"
-)
-
 
 def import_torch(reference: str, *, input_shape: Shape | None, partial: bool = False) -> Imported:
     """The spec of the module ``reference`` (``FILE.py:CALLABLE``) returns, traced at
@@ -42,9 +37,6 @@ def import_torch(reference: str, *, input_shape: Shape | None, partial: bool = F
         recorded_params=params,
     )
     notes = [*imported.notes, *read_notes]
-    if any(row.type == "Flatten" and len(row.input_shape) == 3 and row.input_shape[:2] != (1, 1)
-           for row in imported.trace.layers):  # fmt: skip
-        notes.append(FLATTEN_NOTE)
     total = sum(weights(model.module))
     if imported.cut is None and total != imported.trace.total_params:
         notes.append(

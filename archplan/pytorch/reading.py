@@ -111,6 +111,14 @@ def trace_module(model: TorchModel, input_shape: Shape) -> torch.fx.GraphModule:
             f"{model.source}: its forward takes {len(placeholders)} inputs; archplan plans a "
             "network with one tensor input"
         )
+    for node in graph.graph.nodes:
+        keys = [arg for arg in node.args[1:] if isinstance(arg, str)]
+        if node.args and node.args[0] is placeholders[0] and keys:
+            raise TorchModelError(
+                f"{model.source}: its forward takes a dict or another structure (it reads "
+                f"{placeholders[0].name}[{keys[0]!r}]); archplan reads a forward that takes one "
+                "tensor"
+            )
     sample = torch.zeros(1, *torch_input(input_shape))
     try:
         with torch.no_grad():
@@ -130,6 +138,8 @@ class _Reader:
 
     graph: torch.fx.GraphModule
     source: str
+    root: nn.Module
+    """The model itself: the graph holds only the modules it calls."""
     nodes: list[KerasNode] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
     """fx node name → the spec name of the node giving that tensor."""
@@ -138,6 +148,9 @@ class _Reader:
     calls: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     taken: set[str] = field(default_factory=lambda: {INPUT})
+    last: set[str] = field(default_factory=set)
+    """fx nodes holding an image moved channels-last (``x.movedim(1, -1)``), as Keras lays it
+    out: the Flatten, Linear or LayerNorm they feed act as Keras' do."""
 
     def read(self) -> str:
         output = INPUT
@@ -173,6 +186,8 @@ class _Reader:
                 return
             self._unsupported(node, _call_name(node), tensors)
             return
+        if self._moves_channels(node, tensors):
+            return
         if node.op == "call_module":
             module = self.graph.get_submodule(str(node.target))
             converted = self._module(node, module)
@@ -188,7 +203,7 @@ class _Reader:
             params = sum(weights(module))
         else:
             converted = self._function(node)
-            base, params = node.name, 0
+            base, params = self._function_name(node), 0
         if converted is None:
             self._unsupported(node, _call_name(node), tensors)
             return
@@ -203,11 +218,49 @@ class _Reader:
             name = self._unique(base if last else f"{base}_{class_name.lower()}")
             self.nodes.append(KerasNode(name, class_name, None, config, operands))
             operands = (Tensor(name),)
-            if last:
-                self.shapes[name] = spec_shape(shape)
+            if last:  # a channels-last tensor is in archplan's layout already
+                self.shapes[name] = shape if node.name in self.last else spec_shape(shape)
             if class_name not in ("ZeroPadding2D", "Cropping2D"):
                 self.params[name] = params
         self.names[node.name] = operands[0].name
+
+    def _moves_channels(self, node: torch.fx.Node, tensors: list[torch.fx.Node]) -> bool:
+        """``movedim(1, -1)`` of an image, and back: no layer, the tensor's layout noted. A
+        channels-last tensor given to a Linear, LayerNorm or flatten keeps that layout."""
+        arguments = tuple(node.args[1:])
+        if node.target == "movedim" and tensors and tensors[0].name in self.names:
+            source = tensors[0]
+            rank = len(self._shape(source) or ())
+            if arguments == (1, -1) and rank == 3 and source.name not in self.last:
+                self.names[node.name] = self.names[source.name]
+                self.last.add(node.name)
+                return True
+            if arguments == (-1, 1) and source.name in self.last:
+                self.names[node.name] = self.names[source.name]
+                return True
+        keeps = node.op == "call_module" and isinstance(
+            self.graph.get_submodule(str(node.target)), CHANNELS_LAST_MODULES
+        )
+        if keeps and tensors and tensors[0].name in self.last:
+            self.last.add(node.name)
+        return False
+
+    def _function_name(self, node: torch.fx.Node) -> str:
+        """A function's layer name: the module it is called in (its path), as that module's own
+        name when it holds no layers of its own (a script's ``Add``), else with the function's
+        name after it (``layer1.0.add``); ``add_3`` at the top."""
+        stack = node.meta.get("nn_module_stack") or {}
+        if not stack:
+            return node.name
+        path = str(list(stack.values())[-1][0])
+        try:
+            owner = self.root.get_submodule(path)
+        except AttributeError:
+            return node.name
+        if not any(True for _ in owner.children()):
+            return path
+        function = node.name.rstrip("0123456789").rstrip("_") or node.name
+        return f"{path}.{function}"
 
     def _unique(self, name: str) -> str:
         candidate, number = name, 1
@@ -234,7 +287,25 @@ class _Reader:
         reader = MODULES.get(type(module))
         if reader is None:
             return None
-        return reader(module, self._input_shape(node), self._shape(node) or ())
+        source = node.args[0]
+        if isinstance(source, torch.fx.Node) and source.name in self.last:
+            if isinstance(module, (nn.Linear, nn.LayerNorm)):  # on an image's channels
+                return reader(module, (module_features(module),), ())
+            if isinstance(module, CHANNELS_LAST_MODULES):  # value by value: any layout
+                return reader(module, (), ())
+            if isinstance(module, nn.Flatten):  # channels-last: Keras' own order
+                return reader(module, (), ())
+            return None
+        steps = reader(module, self._input_shape(node), self._shape(node) or ())
+        if isinstance(module, nn.Flatten):
+            self._flattens(node)
+        return steps
+
+    def _flattens(self, node: torch.fx.Node) -> None:
+        """Note a flatten of a channels-first image: not Keras' order of values."""
+        shape = self._input_shape(node)
+        if len(shape) == 3 and shape[1] * shape[2] > 1:
+            self.notes.append(FLATTEN_NOTE)
 
     def _function(self, node: torch.fx.Node) -> Steps | None:
         target = node.target
@@ -254,8 +325,13 @@ class _Reader:
         if name in ("flatten", "view", "reshape"):
             shape = self._shape(node) or ()
             if len(shape) == 1 and len(self._input_shape(node)) >= 1:
+                source = node.args[0]
+                if not (isinstance(source, torch.fx.Node) and source.name in self.last):
+                    self._flattens(node)
                 return ("Flatten", {})
             return None
+        if name in ("maximum", "minimum") and len(tensors) == 2:
+            return (name.capitalize(), {})
         if name in ("mean", "amax") and len(self._input_shape(node)) == 3:
             dims = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim")
             if isinstance(dims, (list, tuple)) and sorted(int(d) % 4 for d in dims) == [2, 3]:
@@ -277,6 +353,10 @@ class _Reader:
         return None
 
 
+FLATTEN_NOTE = (
+    "PyTorch flattens an image channels-first, archplan (as Keras) channels-last: the same "
+    "shapes and weight counts, the values in another order"
+)
 STOCHASTIC_DEPTH_NOTE = (
     "torchvision's stochastic_depth (it drops whole residual branches while training, and is "
     "the identity in eval()) is read as Identity: the same shapes and weights"
@@ -298,12 +378,22 @@ Step = tuple[str, dict[str, Any]]
 Steps = Step | list[Step]
 
 
+def module_features(module: nn.Module) -> int:
+    """The features a Linear or LayerNorm takes on its last axis."""
+    if isinstance(module, nn.Linear):
+        return module.in_features
+    assert isinstance(module, nn.LayerNorm)
+    return int(module.normalized_shape[-1])
+
+
 def _call_name(node: torch.fx.Node) -> str:
     """How an unsupported call is listed: a module's class, ``torch.chunk``, ``Tensor.view``."""
     if node.op == "call_module":
         owner = node.graph.owning_module
         layer = owner.get_submodule(str(node.target)) if owner is not None else None
-        return type(layer).__name__
+        kind = type(layer)
+        where = "nn." if kind.__module__.startswith("torch.nn") else f"{kind.__module__}."
+        return where + kind.__name__  # never a Keras class's name
     if node.op == "call_method":
         return f"Tensor.{node.target}"
     target = node.target
@@ -632,6 +722,13 @@ MODULES: dict[type[nn.Module], ModuleReader] = {
 }
 """The torch.nn layers archplan reads, and how: each gives the Keras class (or classes) and
 arguments that compute the same; None where a setting has no Keras equivalent."""
+CHANNELS_LAST_MODULES = (
+    nn.Linear, nn.LayerNorm, nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.SiLU,
+    nn.GELU, nn.ELU, nn.SELU, nn.Mish, nn.Hardswish, nn.Hardsigmoid, nn.Softplus, nn.Softsign,
+    nn.LogSigmoid, nn.Identity, nn.Dropout,
+)  # fmt: skip
+"""Modules that act on the last axis, or value by value, so they take an image moved
+channels-last (``movedim(1, -1)``) as Keras' Dense, LayerNormalization and activations do."""
 
 FUNCTIONS: dict[str, Step] = {
     "relu": ("ReLU", {}),
@@ -655,7 +752,7 @@ def read_graph(
     each (channels last) and its weights as PyTorch counts them (parameters and saved
     buffers)."""
     traced = trace_module(model, input_shape)
-    reader = _Reader(traced, model.source)
+    reader = _Reader(traced, model.source, model.module)
     output = reader.read()
     graph = KerasGraph(name=model.name, input_shape=tuple(input_shape))
     graph.nodes = reader.nodes
