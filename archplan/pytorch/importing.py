@@ -13,7 +13,7 @@ from dataclasses import replace
 from archplan.errors import ArchplanError
 from archplan.interop.importing import Imported, import_graph
 from archplan.pytorch.measure import weights
-from archplan.pytorch.reading import load_callable, read_graph
+from archplan.pytorch.reading import TorchModel, load_callable, read_graph
 from archplan.rules.shapes import Shape
 
 
@@ -25,12 +25,16 @@ def import_torch(reference: str, *, input_shape: Shape | None, partial: bool = F
             f"{reference}: a PyTorch module does not say what size of input it takes; give it "
             "channels last, e.g. --input-shape 224,224,3 (the model is given (1, 3, 224, 224))"
         )
-    model = load_callable(reference)
+    return import_module(load_callable(reference), input_shape=input_shape, partial=partial)
+
+
+def import_module(model: TorchModel, *, input_shape: Shape, partial: bool = False) -> Imported:
+    """The spec of a module already built (torchvision's, a test's), traced at ``input_shape``."""
     graph, params, read_notes = read_graph(model, input_shape)
     imported = import_graph(
         graph,
-        source=reference,
-        description=f"Imported from {reference} (PyTorch)",
+        source=model.source,
+        description=f"Imported from {model.source} (PyTorch)",
         partial=partial,
         input_shape=input_shape,
         framework="PyTorch",

@@ -168,7 +168,7 @@ class _Reader:
             elif node.op in ("call_module", "call_function", "call_method"):
                 self._call(node)
             elif node.op == "get_attr":
-                self._unsupported(node, f"a tensor attribute ({node.target})", [])
+                self._unsupported(node, "a tensor attribute (get_attr)", [])
         return output
 
     def _shape(self, node: torch.fx.Node) -> tuple[int, ...] | None:
