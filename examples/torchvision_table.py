@@ -14,6 +14,7 @@ Run it from the repository root, with the torch extra installed (about 2 minutes
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from archplan.engine.trace import Trace
@@ -53,9 +54,10 @@ SOURCES = (
 
 
 def imported(name: str) -> Trace:
+    from torchvision import models
+
     from archplan.pytorch.importing import import_module
     from archplan.pytorch.reading import TorchModel
-    from torchvision import models
 
     module = models.get_model(name, weights=None, **OPTIONS.get(name, {}))
     return import_module(TorchModel(module, f"torchvision {name}", name), input_shape=SHAPE).trace
@@ -94,7 +96,7 @@ def refusal(name: str) -> str:
     except UnsupportedLayersError as error:
         message = str(error).split(": ", 1)[1]
         head, kinds = message.split(": ", 1)
-        listed = [kind.split(" (")[0] for kind in kinds.split("; ")[:-1]]  # without --partial's
+        listed = [re.sub(r" \([^()]*\)$", "", kind) for kind in kinds.split("; ")[:-1]]
         shown = ", ".join(listed[:4]) + (f" and {len(listed) - 4} more" if len(listed) > 4 else "")
         return f"{head}: {shown}"
     raise AssertionError(f"{name} imports: move it to MODELS")

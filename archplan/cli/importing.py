@@ -32,8 +32,9 @@ ModelArg = Annotated[
         metavar="MODEL",
         help="A Keras 3 model: a .keras file, or the JSON of model.to_json() (a .keras file's "
         "config.json), never run; or a PyTorch model: FILE.py:CALLABLE, a function returning "
-        "an nn.Module. Importing FILE.py RUNS ITS CODE (as any PyTorch tool must): import "
-        "only files you trust.",
+        "an nn.Module; or a torch.export program saved as .pt2. Importing FILE.py RUNS ITS "
+        "CODE (as any PyTorch tool must): import only files you trust. A .pt2 runs no model "
+        "code, but torch.export.load unpickles parts of it: load only programs you trust.",
         show_default=False,
     ),
 ]
@@ -89,6 +90,10 @@ def import_command(
         from archplan.pytorch.importing import import_torch
 
         imported = import_torch(model, input_shape=shape, partial=partial)
+    elif model.endswith(".pt2"):
+        from archplan.pytorch.importing import import_program
+
+        imported = import_program(Path(model), input_shape=shape, partial=partial)
     else:
         imported = import_model(Path(model), partial=partial, input_shape=shape)
     if imported.cut is not None:

@@ -9,6 +9,7 @@ PyTorch recorded on one forward pass on zeros: the spec is only returned when al
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from archplan.errors import ArchplanError
 from archplan.interop.importing import Imported, import_graph
@@ -26,6 +27,22 @@ def import_torch(reference: str, *, input_shape: Shape | None, partial: bool = F
             "channels last, e.g. --input-shape 224,224,3 (the model is given (1, 3, 224, 224))"
         )
     return import_module(load_callable(reference), input_shape=input_shape, partial=partial)
+
+
+def import_program(path: Path, *, input_shape: Shape | None, partial: bool = False) -> Imported:
+    """The spec of a saved ``torch.export`` program (its own input shape, unless given)."""
+    from archplan.pytorch.program import read_program
+
+    graph, params, read_notes = read_program(path, input_shape)
+    imported = import_graph(
+        graph,
+        source=str(path),
+        description=f"Imported from {path.name} (a torch.export program)",
+        partial=partial,
+        framework="PyTorch",
+        recorded_params=params,
+    )
+    return replace(imported, notes=(*imported.notes, *read_notes))
 
 
 def import_module(model: TorchModel, *, input_shape: Shape, partial: bool = False) -> Imported:

@@ -168,7 +168,7 @@ class _Reader:
             elif node.op in ("call_module", "call_function", "call_method"):
                 self._call(node)
             elif node.op == "get_attr":
-                self._unsupported(node, "a tensor attribute (get_attr)", [])
+                self._unsupported(node, "get_attr (a tensor held by a module)", [])
         return output
 
     def _shape(self, node: torch.fx.Node) -> tuple[int, ...] | None:

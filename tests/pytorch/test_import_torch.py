@@ -247,3 +247,41 @@ def test_the_cli_writes_the_spec_and_says_so(torch: ModuleType, tmp_path: Path) 
     assert result.exit_code == 0, result.output
     assert f"wrote {output}: model, 10 layers, 450 parameters, 6,160 MACs" in result.output
     assert load_spec(output).input_shape == (9, 9, 3)
+
+
+def save_program(torch: ModuleType, module: Any, shape: tuple[int, ...], path: Path) -> Path:
+    program = torch.export.export(module.eval(), (torch.zeros(1, *shape),))
+    torch.export.save(program, str(path))
+    return path
+
+
+def test_a_saved_program_imports_as_its_module_does(torch: ModuleType, tmp_path: Path) -> None:
+    """A .pt2 program holds its shapes and weights: read without running the model's code, the
+    same layers (names from the modules they were called in), shapes and weights."""
+    from archplan.pytorch.importing import import_program
+
+    path = write(tmp_path, BLOCK)
+    from_file = import_file(path, (9, 9, 3)).trace
+    namespace: dict[str, Any] = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    program = save_program(torch, namespace["build_model"](), (3, 9, 9), tmp_path / "m.pt2")
+    from_program = import_program(program, input_shape=None).trace
+    assert [(row.type, row.output_shape, row.params) for row in from_program.layers] == [
+        (row.type, row.output_shape, row.params) for row in from_file.layers
+    ]
+    assert [row.name for row in from_program.layers][:2] == ["conv", "bn"]
+
+
+def test_a_program_is_refused_at_another_size_or_when_it_is_not_one(
+    torch: ModuleType, tmp_path: Path
+) -> None:
+    program = save_program(torch, torch.nn.Conv2d(3, 4, 3), (3, 8, 8), tmp_path / "m.pt2")
+    runner = CliRunner()
+    result = runner.invoke(app, ["import", str(program), "--input-shape", "16,16,3"])
+    assert result.exit_code == 2
+    assert "the program was exported for an input of (8, 8, 3)" in result.output
+    (tmp_path / "fake.pt2").write_text("not a program", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(tmp_path / "fake.pt2")])
+    assert result.exit_code == 2
+    assert "not a program torch.export.save wrote" in result.output
+    assert len(result.output.strip().splitlines()) == 1
