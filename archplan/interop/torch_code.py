@@ -117,15 +117,18 @@ def torch_script(network: Network, trace: Trace, *, source: str) -> str:
     """The PyTorch script for ``network`` (traced as ``trace``), exported from ``source``."""
     rows = {row.name: row for row in trace.layers}
     nodes = [node for node in network.nodes() if rows[node.name].reaches_output]
-    converted = [(node, torch_layer(node, rows[node.name])) for node in nodes]
+    try:
+        converted = [(node, torch_layer(node, rows[node.name])) for node in nodes]
+    except NoTorchEquivalentError as error:
+        raise NoTorchEquivalentError(f"{source}: {error}") from None
     helpers = {name for _, layer in converted for name in layer.helpers}
     helpers.add("keras_init")
     chain = is_chain(nodes)
     body = _sequential(network, converted) if chain else _graph(network, converted)
     ordered = "from collections import OrderedDict\n" if chain else ""
     parts = [
-        _header(network, trace, source),
-        f"import math\n{ordered}\nimport torch\nfrom torch import nn\n",
+        _header(network, trace, source)
+        + f"\n\nimport math\n{ordered}\nimport torch\nfrom torch import nn\n",
         *[HELPERS[name] for name in HELPER_ORDER if name in helpers],
         body,
         _main(trace),
