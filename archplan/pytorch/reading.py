@@ -27,6 +27,7 @@ from torch.fx.passes.shape_prop import ShapeProp
 
 from archplan.errors import ArchplanError
 from archplan.interop.graph import INPUT, KerasGraph, KerasNode, Tensor
+from archplan.pytorch.fusing import fuse
 from archplan.pytorch.measure import weights
 from archplan.rules.shapes import Shape
 
@@ -758,6 +759,7 @@ def read_graph(
     graph.nodes = reader.nodes
     graph.output = output
     graph.recorded_shapes = dict(reader.shapes)
+    fuse(graph, model.module, reader.params, input_shape)
     if not graph.nodes or output == INPUT:
         raise TorchModelError(f"{model.source}: the model has no layers; there is nothing to plan")
     return graph, reader.params, sorted(set(reader.notes))
