@@ -923,10 +923,10 @@ def _per_channel(values):
 
 
 def _as_channels(values, x):
-    """One value, or one per channel (dim 1) of x."""
-    if values.dim() == 0:
+    """One value, or one per channel: dim 1 of an image, the last axis of anything else."""
+    if values.dim() == 0 or x.dim() != 4:
         return values
-    return values.reshape(1, -1, *([1] * (x.dim() - 2)))
+    return values.reshape(1, -1, 1, 1)
 ''',
     "Normalization": '''\
 class Normalization(nn.Module):
@@ -947,7 +947,7 @@ class Normalization(nn.Module):
         self.register_buffer("variance", variance, persistent=adapted)
 
     def forward(self, x):
-        shape = (1, -1, *([1] * (x.dim() - 2))) if self.mean.dim() else ()
+        shape = (1, -1, 1, 1) if self.mean.dim() and x.dim() == 4 else self.mean.shape
         mean, std = self.mean.reshape(shape), self.variance.reshape(shape).sqrt()
         if self.invert:
             return x * std + mean

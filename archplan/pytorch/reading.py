@@ -149,6 +149,8 @@ class _Reader:
     calls: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     taken: set[str] = field(default_factory=lambda: {INPUT})
+    infinite_pads: set[str] = field(default_factory=set)
+    """The ConstantPad2d(-inf) layers, read as ZeroPadding2D (see INFINITE_PAD_NOTE)."""
     last: set[str] = field(default_factory=set)
     """fx nodes holding an image moved channels-last (``x.movedim(1, -1)``), as Keras lays it
     out: the Flatten, Linear or LayerNorm they feed act as Keras' do."""
@@ -223,6 +225,10 @@ class _Reader:
                 self.shapes[name] = shape if node.name in self.last else spec_shape(shape)
             if class_name not in ("ZeroPadding2D", "Cropping2D"):
                 self.params[name] = params
+            if node.op == "call_module" and isinstance(
+                self.graph.get_submodule(str(node.target)), nn.ConstantPad2d
+            ):
+                self.infinite_pads.add(name)
         self.names[node.name] = operands[0].name
 
     def _moves_channels(self, node: torch.fx.Node, tensors: list[torch.fx.Node]) -> bool:
@@ -354,6 +360,10 @@ class _Reader:
         return None
 
 
+INFINITE_PAD_NOTE = (
+    "a ConstantPad2d(-inf) not followed by its max pooling in one nn.Sequential is read as a "
+    "ZeroPadding2D: the same shapes, a 0 where PyTorch pads -inf"
+)
 FLATTEN_NOTE = (
     "PyTorch flattens an image channels-first, archplan (as Keras) channels-last: the same "
     "shapes and weight counts, the values in another order"
@@ -455,7 +465,7 @@ def _same_or_padding(
         after = max(before, needed)
         margins.append((before, after))
         total = max((-(-size[axis] // stride[axis]) - 1) * stride[axis] + span - size[axis], 0)
-        same = same and (before, needed) == (total // 2, total - total // 2)
+        same = same and (before, max(needed, 0)) == (total // 2, total - total // 2)
         same = same and out[axis] == -(-size[axis] // stride[axis])
     if all(margin == (0, 0) for margin in margins):
         return "valid", None
@@ -572,15 +582,16 @@ def _pool(layer: str) -> Callable[[nn.Module, tuple[int, ...], tuple[int, ...]],
         assert isinstance(module, (nn.MaxPool2d, nn.AvgPool2d))
         if isinstance(module, nn.MaxPool2d) and _pair(module.dilation) != (1, 1):
             return None
-        if isinstance(module, nn.AvgPool2d) and (
-            module.divisor_override is not None
-            or (not module.count_include_pad and _pair(module.padding) != (0, 0))
-        ):
+        if isinstance(module, nn.AvgPool2d) and module.divisor_override is not None:
             return None
         kernel = _pair(module.kernel_size)
         stride = _pair(module.stride or module.kernel_size)
         config = {"pool_size": list(kernel), "strides": list(stride)}
-        return _window(layer, config, kernel, stride, 1, module.padding, shape, out)
+        steps = _window(layer, config, kernel, stride, 1, module.padding, shape, out)
+        inside_only = isinstance(module, nn.AvgPool2d) and not module.count_include_pad
+        if inside_only and _pair(module.padding) != (0, 0) and isinstance(steps, list):
+            return None  # averages over the pixels inside: Keras' 'same' only where it pads so
+        return steps
 
     return read
 
@@ -672,6 +683,16 @@ def _zero_pad(module: nn.Module, shape: tuple[int, ...], out: tuple[int, ...]) -
     return None
 
 
+def _constant_pad(module: nn.Module, shape: tuple[int, ...], out: tuple[int, ...]) -> Steps | None:
+    """``-inf`` padding before a max pooling (as archplan's export writes Keras' 'same'): the
+    shapes of a ZeroPadding2D; fused with the pooling it is exactly Keras' 'same'."""
+    assert isinstance(module, nn.ConstantPad2d)
+    if module.value != float("-inf") or min(module.padding) < 0:
+        return None
+    left, right, top, bottom = module.padding
+    return ("ZeroPadding2D", {"padding": [[top, bottom], [left, right]]})
+
+
 def _upsample(module: nn.Module, shape: tuple[int, ...], out: tuple[int, ...]) -> Steps | None:
     assert isinstance(module, nn.Upsample)
     factor = module.scale_factor
@@ -719,6 +740,7 @@ MODULES: dict[type[nn.Module], ModuleReader] = {
     nn.Dropout2d: _dropout("SpatialDropout2D"),
     nn.Flatten: _flatten,
     nn.ZeroPad2d: _zero_pad,
+    nn.ConstantPad2d: _constant_pad,
     nn.Upsample: _upsample,
 }
 """The torch.nn layers archplan reads, and how: each gives the Keras class (or classes) and
@@ -760,6 +782,8 @@ def read_graph(
     graph.output = output
     graph.recorded_shapes = dict(reader.shapes)
     fuse(graph, model.module, reader.params, input_shape)
+    if reader.infinite_pads & {node.name for node in graph.nodes}:
+        reader.notes.append(INFINITE_PAD_NOTE)
     if not graph.nodes or output == INPUT:
         raise TorchModelError(f"{model.source}: the model has no layers; there is nothing to plan")
     return graph, reader.params, sorted(set(reader.notes))
