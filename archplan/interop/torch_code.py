@@ -842,7 +842,8 @@ class Merge(nn.Module):
         raise NotImplementedError
 
     def forward(self, *inputs):
-        inputs = [x.movedim(1, -1) if i in self.images else x for i, x in enumerate(inputs)]
+        moved = enumerate(inputs)
+        inputs = [x.movedim(1, -1) if i in self.images else x for i, x in moved]
         result = inputs[0]
         for x in inputs[1:]:
             result = self.join(result, x)
@@ -994,7 +995,8 @@ class RandomCrop(nn.Module):
         top, left = (x.shape[2] - kept_rows) // 2, (x.shape[3] - kept_columns) // 2
         window = x[:, :, top : top + kept_rows, left : left + kept_columns]
         size = (self.height, self.width)
-        return nn.functional.interpolate(window, size=size, mode="bilinear", align_corners=False)
+        resize = nn.functional.interpolate
+        return resize(window, size=size, mode="bilinear", align_corners=False)
 ''',
 }
 HELPER_ORDER = list(HELPERS)

@@ -10,6 +10,8 @@ equivalent for is refused by name.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -63,6 +65,42 @@ def test_every_spec_exports_as_the_same_network(
     network = load_spec(SPECS / name)
     assert_exported_is_the_trace(network, tmp_path)
     assert ruff_problems(tmp_path / "exported.py", project_rules=False) == ""
+    assert formatted(tmp_path / "exported.py")
+
+
+def formatted(path: Path) -> bool:
+    """``ruff format --check`` with its defaults: the script reads as a formatter lays it out."""
+    command = [sys.executable, "-m", "ruff", "format", "--isolated", "--check", str(path)]
+    return subprocess.run(command, capture_output=True, check=False).returncode == 0
+
+
+ALL_HELPERS = {
+    "input": {"shape": [16, 16, 3]},
+    "layers": [
+        {"type": "Rescaling", "scale": [0.5, 1.0, 2.0], "offset": 1.0, "name": "scale"},
+        {"type": "Normalization", "name": "norm"},
+        {"type": "RandomFlip", "name": "flip"},
+        {"type": "RandomCrop", "height": 12, "width": 12, "name": "crop"},
+        {"type": "SeparableConv2D", "filters": 8, "kernel_size": 3, "strides": 2,
+         "padding": "same", "depth_multiplier": 2, "activation": "relu", "name": "sep"},
+        {"type": "Conv2DTranspose", "filters": 4, "kernel_size": 3, "strides": 2,
+         "padding": "same", "name": "up"},
+        {"type": "MaxPooling2D", "pool_size": 3, "strides": 2, "padding": "same", "name": "pool"},
+        {"type": "GlobalAveragePooling2D", "name": "gap", "inputs": ["pool"]},
+        {"type": "Multiply", "inputs": ["pool", "gap"], "name": "gate"},
+        {"type": "Concatenate", "inputs": ["pool", "gate"], "name": "cat"},
+        {"type": "LayerNormalization", "name": "ln"},
+        {"type": "Flatten", "name": "flat"},
+        {"type": "Dense", "units": 10, "activation": "softmax", "name": "out"},
+    ],
+}  # fmt: skip
+"""A graph whose script defines every helper class a layer can need."""
+
+
+def test_a_script_with_every_helper_is_exact_and_clean(torch: ModuleType, tmp_path: Path) -> None:
+    assert_exported_is_the_trace(parse_spec(ALL_HELPERS), tmp_path)
+    assert ruff_problems(tmp_path / "exported.py", project_rules=False) == ""
+    assert formatted(tmp_path / "exported.py")
 
 
 def test_the_script_runs_and_checks_itself(torch: ModuleType, tmp_path: Path) -> None:
