@@ -698,7 +698,7 @@ def _merge(layer: Layer, row: LayerTrace) -> TorchLayer:
     return TorchLayer((_call(name, *arguments),), notes, frozenset({"Merge", name}))
 
 
-def _values(values: float | tuple[float, ...], rank: int) -> Expr:
+def _values(values: float | tuple[float, ...]) -> Expr:
     if isinstance(values, tuple):
         return literal(list(values))
     return literal(values)
@@ -708,9 +708,9 @@ def _rescaling(layer: Layer, row: LayerTrace) -> TorchLayer:
     from archplan.layers.preprocessing import Rescaling
 
     assert isinstance(layer, Rescaling)
-    arguments: list[Expr] = [_values(layer.scale, 3)]
+    arguments: list[Expr] = [_values(layer.scale)]
     if layer.offset != 0.0:
-        arguments.append(Keyword("offset", _values(layer.offset, 3)))
+        arguments.append(Keyword("offset", _values(layer.offset)))
     return TorchLayer((_call("Rescaling", *arguments),), (), frozenset({"Rescaling"}))
 
 
@@ -724,8 +724,8 @@ def _normalization(layer: Layer, row: LayerTrace) -> TorchLayer:
     arguments: list[Expr] = [literal(channels)]
     notes = []
     if layer.mean is not None and layer.variance is not None:
-        arguments += [Keyword("mean", _values(layer.mean, 3)),
-                      Keyword("variance", _values(layer.variance, 3))]  # fmt: skip
+        arguments += [Keyword("mean", _values(layer.mean)),
+                      Keyword("variance", _values(layer.variance))]  # fmt: skip
     else:
         notes.append("Adapt it as Keras would: set its mean and variance buffers from data.")
     if layer.invert:
