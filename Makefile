@@ -41,10 +41,11 @@ $(VENV)/.serve: pyproject.toml | $(BIN)/python
 	@$(INSTALL_DOT)
 	touch $@ $(VENV)/.core
 
-# Everything the tests use: every extra (train, jax, search, postgres, serve) and dev (pytest, linters,
-# and what serve's tests drive it by: httpx2, Selenium).
+# Everything the tests use: every extra (train, jax, search, postgres, serve, torch: PyTorch and
+# torchvision, a CUDA build of about 5.5 GB that runs on the CPU) and dev (pytest, linters, and what
+# serve's tests drive it by: httpx2, Selenium).
 $(VENV)/.dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[train,jax,search,postgres,serve,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[train,jax,search,postgres,serve,torch,dev]"
 	@$(INSTALL_DOT)
 	@$(INSTALL_POSTGRES)
 	@$(INSTALL_CHROMIUM)
@@ -63,8 +64,9 @@ test: $(VENV)/.dev  ## the whole test suite, then the linters (code, import laye
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-test-applications: $(VENV)/.dev  ## every Keras Application, imported and compared with Keras (~5 min)
-	$(BIN)/python -m pytest -m applications tests/interop/test_applications.py tests/test_examples.py
+test-applications: $(VENV)/.dev  ## every Keras Application and torchvision model, imported and checked
+	$(BIN)/python -m pytest -m applications tests/interop/test_applications.py \
+		tests/pytorch/test_torchvision.py tests/test_examples.py
 
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/trace_speed.py

@@ -1,5 +1,6 @@
-"""The house's rules that a linter cannot see (only ``archplan.keras`` imports a framework), and
-that import-linter's contracts name every package."""
+"""The house's rules that a linter cannot see (only ``archplan.keras`` imports Keras, TensorFlow
+or JAX, and only ``archplan.pytorch`` imports torch), and that import-linter's contracts name
+every package."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from tests.conftest import ROOT
 
 FRAMEWORKS = {"keras", "tensorflow", "jax", "torch"}
 PACKAGE = ROOT / "archplan"
+PYTORCH = PACKAGE / "pytorch"
 
 
 def imported_roots(path: Path) -> set[str]:
@@ -38,9 +40,24 @@ def test_only_the_keras_package_imports_a_framework() -> None:
     offenders = {
         str(path.relative_to(ROOT)): sorted(imported_roots(path) & FRAMEWORKS)
         for path in PACKAGE.rglob("*.py")
-        if path.parent != PACKAGE / "keras" and imported_roots(path) & FRAMEWORKS
+        if path.parent != PACKAGE / "keras"
+        and imported_roots(path)
+        & (FRAMEWORKS - {"torch"} if path.parent == PYTORCH else FRAMEWORKS)
     }
     assert offenders == {}
+
+
+def test_only_the_pytorch_package_imports_torch() -> None:
+    """torch (and torchvision) are imported by archplan.pytorch, which imports no other framework,
+    and otherwise only by archplan.keras where Keras runs on its torch backend."""
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(imported_roots(path) & {"torch", "torchvision"})
+        for path in PACKAGE.rglob("*.py")
+        if path.parent not in (PYTORCH, PACKAGE / "keras")
+        and imported_roots(path) & {"torch", "torchvision"}
+    }
+    assert offenders == {}
+    assert "torch" in set().union(*(imported_roots(path) for path in PYTORCH.glob("*.py")))
 
 
 def test_only_the_study_package_imports_optuna() -> None:

@@ -1,5 +1,5 @@
-"""The light commands stay light: ``trace``, ``params``, ``import`` and ``export`` import no
-deep-learning framework (nor numpy) to run."""
+"""The light commands stay light: ``trace``, ``params``, ``import`` (of a Keras model) and ``export``
+(as Keras or as PyTorch code) import no deep-learning framework (nor numpy) to run."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ commands = (
     ["trace", spec], ["params", spec], ["trace", "--json", spec],
     ["import", model], ["import", model, "-o", folder + "/imported.json"],
     ["export", spec], ["export", spec, "--format", "keras-json", "-o", folder + "/model.json"],
+    ["export", spec, "--format", "torch"], ["export", spec, "--format", "torch", "-o", folder + "/m.py"],
 )
 for command in commands:
     result = CliRunner().invoke(app, command)

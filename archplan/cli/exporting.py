@@ -1,7 +1,8 @@
-"""``export``: a spec as a standalone Keras script, or as the JSON ``model_from_json`` reads.
+"""``export``: a spec as a standalone Keras script, the JSON ``model_from_json`` reads, or a
+PyTorch script.
 
-Nothing is imported from Keras: the script and the configuration are written as text. The library
-is imported inside the command, so ``archplan --help`` stays light.
+Nothing is imported from Keras or torch: the scripts and the configuration are written as text.
+The library is imported inside the command, so ``archplan --help`` stays light.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class ExportFormat(str, Enum):
 
     python = "python"
     keras_json = "keras-json"
+    torch = "torch"
 
 
 FormatOpt = Annotated[
@@ -37,7 +39,8 @@ FormatOpt = Annotated[
     typer.Option(
         "--format",
         help="python: a script with build_model(), compile and a CIFAR-10 main(); keras-json: "
-        "the model configuration keras.models.model_from_json reads.",
+        "the model configuration keras.models.model_from_json reads; torch: a PyTorch script "
+        "whose build_model() returns the same network as an nn.Module (channels first).",
     ),
 ]
 
@@ -49,12 +52,14 @@ def export(
     export_format: FormatOpt = ExportFormat.python,
     force: ForceOpt = False,
 ) -> None:
-    """Write the spec as plain Keras: a readable script or the model's JSON configuration.
+    """Write the spec as Keras (a readable script or the model's JSON configuration) or PyTorch.
 
-    The script uses Sequential for a chain and the functional API for a graph.
+    The Keras script uses Sequential for a chain and the functional API for a graph; the PyTorch
+    script, nn.Sequential for a chain and an nn.Module with a forward for a graph.
     """
     from archplan.interop.keras_json import keras_model_config
     from archplan.interop.python_code import fits_cifar10, python_script
+    from archplan.interop.torch_code import torch_script
 
     if output is not None:
         check_new_file(output, force=force, inputs=(spec,))
@@ -68,6 +73,8 @@ def export(
                 "is exact, its main() needs your own data"
             )
             print_problem("warning", WARNING_STYLE, problem)
+    elif export_format is ExportFormat.torch:
+        text = torch_script(network, trace, source=str(spec))
     else:
         text = json.dumps(keras_model_config(network, trace), indent=2) + "\n"
     if output is None:

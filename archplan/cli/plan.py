@@ -7,6 +7,7 @@ is imported only to draw ``pareto.png`` under ``--out-dir``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -162,6 +163,20 @@ ForceOpt = Annotated[
 ]
 
 
+class PlanFormat(str, Enum):
+    """What ``plan --out`` writes beside each spec."""
+
+    spec = "spec"
+    torch = "torch"
+
+
+PlanFormatOpt = Annotated[
+    PlanFormat,
+    typer.Option("--format", help="With --out: spec (the spec files), or torch (each spec and "
+                 "its PyTorch script, as export --format torch writes it)."),
+]  # fmt: skip
+
+
 def _read(flag: str, value: str | None, parse: Callable[[str], T]) -> T | None:
     """A flag's value through its parser; a mistake is one line naming the flag."""
     if value is None:
@@ -200,6 +215,7 @@ def plan(
     batch_size: BatchOpt = None,
     dtype: DtypeOpt = None,
     out: OutDirOpt = None,
+    out_format: PlanFormatOpt = PlanFormat.spec,
     force: ForceOpt = False,
     as_json: JsonOpt = False,
     train: TrainOpt = False,
@@ -269,6 +285,8 @@ def plan(
         )
     if out is None and force:
         raise ArchplanError("--force: only with --out-dir")
+    if out_format is PlanFormat.torch and (out is None or train):
+        raise ArchplanError("--format torch: only with --out-dir, and without --train")
     plan_data = load_plan(plan_file) if plan_file is not None else PlanFile()
     settings = resolve(plan_data, overrides, source=str(plan_file or "the flags"))
     if train:
@@ -284,7 +302,12 @@ def plan(
         result = search(settings, progress=progress)
     if not result.ranked:
         raise ArchplanError(nothing_fits(result))
-    written = write_plan(result, out, force=force, inputs=inputs) if out is not None else None
+    scripts = out_format is PlanFormat.torch
+    written = (
+        write_plan(result, out, force=force, inputs=inputs, torch_scripts=scripts)
+        if out is not None
+        else None
+    )
     specs = written.specs if written is not None else {}
     if as_json:
         print_json(plan_record(result, specs))

@@ -54,8 +54,36 @@ def import_model(
     ``input_shape`` (no batch axis) replaces the model's own, or fills the sizes it leaves open.
     """
     model = read_model_config(path)
-    source = model.source
     graph = flatten(model)
+    description = f"Imported from {Path(model.source).name}" + (
+        f" (Keras {model.keras_version})" if model.keras_version else ""
+    )
+    return import_graph(
+        graph,
+        source=model.source,
+        description=description,
+        partial=partial,
+        input_shape=input_shape,
+        compile_config=model.compile_config,
+    )
+
+
+def import_graph(
+    graph: KerasGraph,
+    *,
+    source: str,
+    description: str,
+    partial: bool = False,
+    input_shape: Shape | None = None,
+    compile_config: Any = None,
+    framework: str = "Keras",
+    recorded_params: dict[str, int] | None = None,
+) -> Imported:
+    """The spec of a model read as one graph of Keras calls (from a Keras configuration, or from
+    another framework's module graph): unsupported calls listed or cut, the spec traced, and the
+    shapes (and weights, where given) the framework recorded checked against the trace.
+    ``input_shape`` without ``recorded_params``: another size than the one recorded, so the
+    recorded shapes are not compared."""
     shape = _input_shape(graph, input_shape, source)
     notes = Notes()
     converted = [(node, convert(node, notes)) for node in graph.nodes]
@@ -64,24 +92,29 @@ def import_model(
     if unsupported:
         if not partial:
             try:  # the advice is given only where it works
-                import_model(path, partial=True, input_shape=input_shape)
+                import_graph(
+                    graph,
+                    source=source,
+                    description=description,
+                    partial=True,
+                    input_shape=input_shape,
+                    compile_config=compile_config,
+                    framework=framework,
+                    recorded_params=recorded_params,
+                )
             except ArchplanError:
                 advice = False
             else:
                 advice = True
             raise UnsupportedLayersError(_unsupported_message(source, unsupported, advice))
         converted, cut = _cut(source, converted, unsupported[0])
-    layers = _spec_layers(converted)
-    description = f"Imported from {Path(source).name}" + (
-        f" (Keras {model.keras_version})" if model.keras_version else ""
-    )
     spec: dict[str, Any] = {
         "name": graph.name,
         "description": description,
         "input": {"shape": list(shape)},
-        "layers": layers,
+        "layers": _spec_layers(converted),
     }
-    training = training_block(model.compile_config, notes)
+    training = training_block(compile_config, notes)
     if training is not None:
         spec["training"] = training
     network = parse_spec(spec, source=source)
@@ -89,8 +122,10 @@ def import_model(
         trace = trace_network(network)
     except SpecError as error:
         raise SpecError(f"{source}: the imported spec does not trace: {error}") from None
-    if input_shape is None:
-        _check_recorded_shapes(source, trace, graph)
+    if input_shape is None or recorded_params is not None:
+        _check_recorded_shapes(source, trace, graph, framework)
+    if recorded_params is not None:
+        _check_recorded_params(source, trace, recorded_params, framework)
     return Imported(spec, network, trace, tuple(_note_lines(notes, graph)), cut)
 
 
@@ -203,8 +238,9 @@ def _spec_layers(converted: Converted) -> list[dict[str, Any]]:
     return layers
 
 
-def _check_recorded_shapes(source: str, trace: Trace, graph: KerasGraph) -> None:
-    """Every output shape Keras wrote down (where a later layer takes it) must be the engine's."""
+def _check_recorded_shapes(source: str, trace: Trace, graph: KerasGraph, framework: str) -> None:
+    """Every output shape the framework recorded (Keras: where a later layer takes it) must be
+    the engine's."""
     differing = []
     for row in trace.layers:
         recorded = graph.recorded_shapes.get(row.name)
@@ -212,13 +248,30 @@ def _check_recorded_shapes(source: str, trace: Trace, graph: KerasGraph) -> None
             continue
         differing.append(
             f"{row.name} ({row.type}): archplan {format_shape(row.output_shape)}, "
-            f"Keras {format_shape(recorded)}"
+            f"{framework} {format_shape(recorded)}"
         )
     if differing:
         raise MismatchError(
-            f"{source}: archplan and the shapes Keras recorded disagree on {len(differing)} "
+            f"{source}: archplan and the shapes {framework} recorded disagree on {len(differing)} "
             f"layer{'s' * (len(differing) != 1)}: {'; '.join(differing[:3])} (a bug in archplan: "
             "please report it with the model file)"
+        )
+
+
+def _check_recorded_params(
+    source: str, trace: Trace, recorded: dict[str, int], framework: str
+) -> None:
+    """Every layer's weights as the framework counts them must be the engine's."""
+    differing = [
+        f"{row.name} ({row.type}): archplan {row.params:,}, {framework} {recorded[row.name]:,}"
+        for row in trace.layers
+        if row.name in recorded and recorded[row.name] != row.params
+    ]
+    if differing:
+        raise MismatchError(
+            f"{source}: archplan and {framework} count different weights on {len(differing)} "
+            f"layer{'s' * (len(differing) != 1)}: {'; '.join(differing[:3])} (a bug in archplan: "
+            "please report it with the model)"
         )
 
 

@@ -142,3 +142,13 @@ def identifier(name: str, taken: set[str]) -> str:
         candidate, number = f"{cleaned}_{number}", number + 1
     taken.add(candidate)
     return candidate
+
+
+def docstring_safe(text: str) -> str:
+    """Text that cannot end a docstring or start an escape, whatever a name holds."""
+    return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+
+
+def wrapped(paragraph: str) -> str:
+    """A docstring paragraph within :data:`WIDTH` (a long path stays whole on its line)."""
+    return textwrap.fill(paragraph, WIDTH - 3, break_long_words=False, break_on_hyphens=False)

@@ -14,7 +14,6 @@ Arguments equal to Keras' defaults are left out, and so are layer names Keras wo
 from __future__ import annotations
 
 import json
-import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,16 +23,17 @@ from archplan.interop.arguments import given_arguments, required_arguments
 from archplan.interop.layout import is_chain
 from archplan.interop.pysource import (
     INDENT,
-    WIDTH,
     Call,
     Code,
     Expr,
     Items,
     Keyword,
     comment,
+    docstring_safe,
     identifier,
     literal,
     statement,
+    wrapped,
 )
 from archplan.layers import Layer
 from archplan.layers.args import Regularizer
@@ -94,18 +94,8 @@ def _header(network: Network, trace: Trace, source: str) -> str:
             f"CIFAR-10's {CIFAR10_SHAPE} images and {CIFAR10_CLASSES} classes: main() needs your "
             "own data."
         )
-    text = "\n\n".join(_wrapped(paragraph) for paragraph in paragraphs)
-    return f'"""{_docstring_safe(text)}\n"""\n'
-
-
-def _docstring_safe(text: str) -> str:
-    """Text that cannot end the docstring or start an escape, whatever a name holds."""
-    return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-
-
-def _wrapped(paragraph: str) -> str:
-    """A docstring paragraph within :data:`WIDTH` (a long path stays whole on its line)."""
-    return textwrap.fill(paragraph, WIDTH - 3, break_long_words=False, break_on_hyphens=False)
+    text = "\n\n".join(wrapped(paragraph) for paragraph in paragraphs)
+    return f'"""{docstring_safe(text)}\n"""\n'
 
 
 def _imports(*, needs_math: bool) -> str:

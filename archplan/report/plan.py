@@ -330,12 +330,27 @@ class WrittenPlan:
 
 def print_written(written: WrittenPlan) -> None:
     """``Wrote plan.json, plan.csv, pareto.png and these specs to DIR/:``, a spec a line."""
-    others = [name for name in written.files if name not in written.specs.values()]
+    scripts = {name.removesuffix(".json") + ".py" for name in written.specs.values()}
+    others = [
+        name for name in written.files if name not in written.specs.values() and name not in scripts
+    ]
     console = Console(highlight=False)
     folder = visible(str(written.folder))
     console.print(Text(f"Wrote {', '.join(others)} and these specs to {folder}/:"))
     for name in written.specs.values():
-        console.print(Text(f"  {visible(name)}"), soft_wrap=True)
+        script = name.removesuffix(".json") + ".py"
+        beside = f" and {script}" if script in written.files else ""
+        console.print(Text(f"  {visible(name)}{visible(beside)}"), soft_wrap=True)
+
+
+def _torch_script(data: dict[str, Any], name: str) -> str:
+    """The spec as a PyTorch script (text: torch is not imported)."""
+    from archplan.engine.trace import trace_network
+    from archplan.interop.torch_code import torch_script
+    from archplan.schema import parse_spec
+
+    network = parse_spec(data, source=name)
+    return torch_script(network, trace_network(network), source=name)
 
 
 def _spec_file(rank: int, candidate: Candidate) -> str:
@@ -360,10 +375,16 @@ def check_folder(folder: Path, *, force: bool, inputs: Sequence[Path] = ()) -> N
 
 
 def write_plan(
-    result: SearchResult, folder: Path, *, force: bool, inputs: Sequence[Path] = ()
+    result: SearchResult,
+    folder: Path,
+    *,
+    force: bool,
+    inputs: Sequence[Path] = (),
+    torch_scripts: bool = False,
 ) -> WrittenPlan:
-    """Write the chosen specs, plan.json, plan.csv and pareto.png into ``folder``; every entry
-    is checked before the first is written."""
+    """Write the chosen specs, plan.json, plan.csv and pareto.png into ``folder`` (with
+    ``torch_scripts``, each spec's PyTorch script beside it, ``01-NAME.py``); every entry is
+    checked before the first is written."""
     check_folder(folder, force=force, inputs=inputs)
     texts: dict[str, str] = {}
     specs: dict[str, str] = {}
@@ -376,6 +397,8 @@ def write_plan(
         )
         texts[name] = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
         specs[candidate.slug] = name
+        if torch_scripts:
+            texts[name.removesuffix(".json") + ".py"] = _torch_script(data, name)
     texts[PLAN_JSON] = json.dumps(plan_file_record(result, specs), indent=2) + "\n"
     texts[PLAN_CSV] = plan_csv(result, specs)
     refuse_entries(folder, [*texts, PARETO_PNG], inputs=inputs)

@@ -149,7 +149,7 @@ def test_export_warns_when_main_cannot_train_on_cifar10(tmp_path: Path) -> None:
     ("arguments", "message"),
     [
         (["export", "missing.json"], "error: missing.json: no such file; check the path (ready specs are in specs/)\n"),
-        (["export", str(DIMENSIONING), "--format", "onnx"], "error: Invalid value for '--format': 'onnx' is not one of 'python', 'keras-json'."),
+        (["export", str(DIMENSIONING), "--format", "onnx"], "error: Invalid value for '--format': 'onnx' is not one of 'python', 'keras-json', 'torch'."),
         (["import", "missing.keras"], "error: missing.keras: no such file; check the path\n"),
         (["export", str(DIMENSIONING), "-o", "no/such/folder/model.py"],
          "error: no/such/folder/model.py: the directory no/such/folder does not exist; create it first or write elsewhere\n"),
