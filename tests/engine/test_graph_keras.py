@@ -366,8 +366,11 @@ def test_every_argument_of_every_layer_type_is_a_keras_argument(keras: ModuleTyp
 
     for cls in LAYER_CLASSES:
         accepted = inspect.signature(getattr(keras.layers, cls.keras_class)).parameters
-        for field in set(cls.model_fields) - {"type", "name", "inputs"}:
+        for field in set(cls.model_fields) - {"type", "name", "inputs", "trainable"}:
             assert field in accepted, f"{cls.__name__}.{field} is not an argument of Keras' class"
+        # trainable, like name, goes to Keras' base Layer through the class's **kwargs
+        passes_on = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values())
+        assert cls.takes_trainable == (passes_on or "trainable" in accepted), cls.__name__
 
 
 def test_resnet_small_matches_keras(keras: ModuleType) -> None:

@@ -50,6 +50,8 @@ def test_every_default_is_keras_default(keras: ModuleType, layer_class: type[Lay
             continue
         keras_default: Any = parameters[name].default
         assert keras_default is not inspect.Parameter.empty, f"{layer_class.__name__}.{name}"
+        if name == "data_format" and keras_default is None:  # Keras reads its configuration
+            keras_default = keras.config.image_data_format()
         annotation = (
             Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
         )
